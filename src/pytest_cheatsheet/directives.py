@@ -1,0 +1,208 @@
+"""The ``<!-- cheatsheet: ... -->`` directives: the sheet's matrix and the gates before a block.
+
+Forms (HTML comments, so GitHub shows nothing)::
+
+    <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float16 autocast=off,on -->
+    <!-- cheatsheet: requires torch>=2.3 numpy<2 -->
+    <!-- cheatsheet: xfail torch<2.1 dtypes=float16 devices=cpu reason="..." -->
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pytest_cheatsheet.matrix import AXES, AxisError, Combination, parse_axis, split_values
+
+DIRECTIVE_NAME = "cheatsheet"
+GATE_KINDS = ("requires", "xfail")
+PACKAGES = ("torch", "numpy", "python")
+
+
+class DirectiveError(ValueError):
+    """A directive that cannot be understood; ``line`` is its line in the sheet."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A version condition on one package, such as ``torch>=2.3,<2.6``."""
+
+    package: str
+    specifier: SpecifierSet
+    text: str
+
+    def holds(self, versions: Mapping[str, str]) -> bool:
+        return self.specifier.contains(Version(versions[self.package]), prereleases=True)
+
+
+@dataclass(frozen=True)
+class MatrixDirective:
+    """The axes a sheet overrides, by axis name."""
+
+    line: int
+    axes: dict[str, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """``requires`` (skip unless every requirement holds) or ``xfail`` (expect failure where
+    every requirement and axis condition holds) for the examples of the next code block."""
+
+    kind: str
+    line: int
+    requirements: tuple[Requirement, ...]
+    conditions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        parts = [requirement.text for requirement in self.requirements]
+        parts += [f"{axis}={','.join(map(_axis_text, values))}" for axis, values in self.conditions.items()]
+        return " ".join(parts)
+
+    def requirements_hold(self, versions: Mapping[str, str]) -> bool:
+        return all(requirement.holds(versions) for requirement in self.requirements)
+
+    def applies_to(self, combination: Combination, versions: Mapping[str, str]) -> bool:
+        """Whether every condition holds for this combination on these versions."""
+        if not self.requirements_hold(versions):
+            return False
+        values = {
+            "devices": combination.device or "cpu",
+            "dtypes": combination.dtype or "float32",
+            "autocast": combination.autocast,
+        }
+        return all(values[axis] in allowed for axis, allowed in self.conditions.items())
+
+    def skip_reason(self, versions: Mapping[str, str]) -> str:
+        have = ", ".join(f"{r.package} {versions[r.package]}" for r in self.requirements)
+        return f"requires {self.text} (have {have})"
+
+    def xfail_reason(self) -> str:
+        return f"expected to fail where {self.text}" + (f": {self.reason}" if self.reason else "")
+
+
+def _axis_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+Directive = MatrixDirective | Gate
+
+
+def parse_directive(text: str, line: int) -> Directive:
+    """Parse the text after ``cheatsheet:``; raise DirectiveError naming the bad part."""
+    try:
+        words = shlex.split(text, comments=False)
+    except ValueError as error:
+        raise DirectiveError(line, f"malformed directive {text.strip()!r}: {error}") from None
+    if not words:
+        raise DirectiveError(
+            line,
+            "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) "
+            f"or a gate ({', '.join(GATE_KINDS)})",
+        )
+    if words[0] in GATE_KINDS:
+        return _parse_gate(words[0], words[1:], line)
+    return MatrixDirective(line, _parse_axes(words, line, allowed=AXES))
+
+
+def _parse_axes(words: list[str], line: int, allowed: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    axes: dict[str, tuple[Any, ...]] = {}
+    for word in words:
+        key, equals, value = word.partition("=")
+        if not equals:
+            raise DirectiveError(
+                line,
+                f"malformed directive part {word!r}; expected key=value with a key in "
+                f"{', '.join(allowed)}, or a gate starting with {' or '.join(GATE_KINDS)}",
+            )
+        if key not in allowed:
+            raise DirectiveError(line, f"unknown key {key!r}; valid keys: {', '.join(allowed)}")
+        if key in axes:
+            raise DirectiveError(line, f"{key}= is given twice")
+        try:
+            axes[key] = parse_axis(key, split_values(value))
+        except AxisError as error:
+            raise DirectiveError(line, str(error)) from None
+    return axes
+
+
+def _parse_gate(kind: str, words: list[str], line: int) -> Gate:
+    requirements: list[Requirement] = []
+    axis_words: list[str] = []
+    reason = None
+    for word in words:
+        if word.startswith("reason="):
+            if kind != "xfail":
+                raise DirectiveError(line, "reason= is only valid on xfail; requires says its own reason")
+            reason = word.removeprefix("reason=")
+        elif word.split("=", 1)[0] in AXES:
+            if kind != "xfail":
+                raise DirectiveError(
+                    line, f"{word!r}: requires takes versions only; axis conditions go on xfail"
+                )
+            axis_words.append(word)
+        else:
+            requirements.append(parse_requirement(word, line))
+    if kind == "requires" and not requirements:
+        raise DirectiveError(line, "requires needs a version condition, e.g. requires torch>=2.3")
+    if kind == "xfail" and not (requirements or axis_words):
+        raise DirectiveError(
+            line, "xfail needs a condition: a version (torch<2.1) or an axis (dtypes=float16)"
+        )
+    return Gate(kind, line, tuple(requirements), _parse_axes(axis_words, line, AXES), reason)
+
+
+def parse_requirement(word: str, line: int) -> Requirement:
+    for package in PACKAGES:
+        if word.startswith(package) and not word[len(package) :][:1].isalnum():
+            specifier_text = word[len(package) :]
+            try:
+                specifier = SpecifierSet(specifier_text)
+            except InvalidSpecifier:
+                raise DirectiveError(
+                    line,
+                    f"malformed version condition {word!r}; write e.g. {package}>=2.3 or "
+                    f"{package}>=2.3,<2.6",
+                ) from None
+            if not specifier_text:
+                raise DirectiveError(line, f"{word!r} has no version condition; write e.g. {package}>=2.3")
+            return Requirement(package, specifier, word)
+    raise DirectiveError(
+        line,
+        f"unknown condition {word!r}; valid: a version condition on {', '.join(PACKAGES)} "
+        f"(e.g. torch>=2.3), or {', '.join(f'{axis}=' for axis in AXES)} on xfail",
+    )
+
+
+@cache
+def installed_versions() -> dict[str, str]:
+    """The versions gates compare against: torch, numpy and Python, as release numbers."""
+    import numpy
+    import torch
+
+    versions = {
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
+    for package, version in versions.items():
+        try:
+            Version(version)
+        except InvalidVersion:  # pragma: no cover - every release we know parses
+            versions[package] = version.split("+")[0]
+    return versions

@@ -1,0 +1,167 @@
+"""Global state a sheet may change, captured before each run of a sheet and restored after it."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+SEED = 0
+_TORCH_PRINT_OPTIONS = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+
+
+@dataclass
+class GlobalState:
+    """What ``capture`` saw; ``restore`` puts it back, whatever the sheet did in between."""
+
+    cwd: str
+    environ: dict[str, str]
+    sys_path: list[str]
+    modules: dict[str, ModuleType]
+    random_state: object
+    warnings_context: warnings.catch_warnings
+    numpy: dict[str, Any] = field(default_factory=dict)
+    torch: dict[str, Any] = field(default_factory=dict)
+
+
+    @classmethod
+    def capture(cls) -> GlobalState:
+        warnings_context = warnings.catch_warnings()
+        warnings_context.__enter__()
+        state = cls(
+            cwd=os.getcwd(),
+            environ=dict(os.environ),
+            sys_path=list(sys.path),
+            modules=dict(sys.modules),
+            random_state=random.getstate(),
+            warnings_context=warnings_context,
+        )
+        state.numpy = _capture_numpy()
+        state.torch = _capture_torch()
+        return state
+
+    def restore(self) -> None:
+        os.chdir(self.cwd)
+        _restore_environ(self.environ)
+        sys.path[:] = self.sys_path
+        _restore_modules(self.modules, self.sys_path)
+        random.setstate(self.random_state)  # type: ignore[arg-type]
+        self.warnings_context.__exit__(None, None, None)
+        _restore_numpy(self.numpy)
+        _restore_torch(self.torch)
+
+
+def seed_everything(seed: int = SEED) -> None:
+    """Seed ``random``, NumPy and torch (all devices) alike."""
+    random.seed(seed)
+    import numpy
+    import torch
+
+    numpy.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    for name, value in saved.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+
+
+def _restore_modules(saved: dict[str, ModuleType], sys_path: list[str]) -> None:
+    """Put back replaced or deleted modules; drop modules a sheet imported from its own folders.
+
+    Modules newly imported from the paths importable before the run (the standard library,
+    site-packages, the project) stay: dropping torch's lazily imported submodules or a C
+    extension would break the next run.
+    """
+    roots = tuple(str(Path(entry or os.getcwd()).resolve()) for entry in sys_path)
+    for name in set(sys.modules) - set(saved):
+        module = sys.modules[name]
+        filename = getattr(module, "__file__", None)
+        if filename and not str(Path(filename).resolve()).startswith(roots):
+            del sys.modules[name]
+    for name, module in saved.items():
+        if sys.modules.get(name) is not module:
+            sys.modules[name] = module
+
+
+def _capture_numpy() -> dict[str, Any]:
+    import numpy
+
+    return {
+        "printoptions": numpy.get_printoptions(),
+        "errstate": numpy.geterr(),
+        "random": numpy.random.get_state(),
+    }
+
+
+def _restore_numpy(saved: dict[str, Any]) -> None:
+    import numpy
+
+    numpy.set_printoptions(**saved["printoptions"])
+    numpy.seterr(**saved["errstate"])
+    numpy.random.set_state(saved["random"])
+
+
+def _capture_torch() -> dict[str, Any]:
+    import torch
+
+    # torch has no public getter for its print options; PRINT_OPTS is what set_printoptions sets.
+    print_options = torch._tensor_str.PRINT_OPTS
+    state: dict[str, Any] = {
+        "default_dtype": torch.get_default_dtype(),
+        "grad_enabled": torch.is_grad_enabled(),
+        "printoptions": {name: getattr(print_options, name) for name in _TORCH_PRINT_OPTIONS},
+        "deterministic": torch.are_deterministic_algorithms_enabled(),
+        "deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
+        "matmul_precision": torch.get_float32_matmul_precision(),
+        "anomaly": torch.is_anomaly_enabled(),
+        "rng": torch.get_rng_state(),
+        "num_threads": torch.get_num_threads(),
+    }
+    if hasattr(torch, "get_default_device"):
+        state["default_device"] = torch.get_default_device()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda_rng"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _restore_torch(saved: dict[str, Any]) -> None:
+    import torch
+
+    torch.set_default_dtype(saved["default_dtype"])
+    torch.set_grad_enabled(saved["grad_enabled"])
+    torch.set_printoptions(**saved["printoptions"])
+    torch.use_deterministic_algorithms(
+        saved["deterministic"], warn_only=saved["deterministic_warn_only"]
+    )
+    torch.set_float32_matmul_precision(saved["matmul_precision"])
+    torch.set_anomaly_enabled(saved["anomaly"])
+    torch.set_rng_state(saved["rng"])
+    if torch.get_num_threads() != saved["num_threads"]:
+        torch.set_num_threads(saved["num_threads"])
+    if hasattr(torch, "set_default_device"):
+        default_device = saved.get("default_device")
+        torch.set_default_device(None if default_device in (None, torch.device("cpu")) else default_device)
+    if "cuda_rng" in saved:
+        torch.cuda.set_rng_state_all(saved["cuda_rng"])
+
+
+def release_device_memory(device_type: str) -> None:
+    """Free what a finished combination left in the device's caching allocator."""
+    import gc
+
+    gc.collect()
+    if device_type == "cuda":
+        import torch
+
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()

@@ -1,0 +1,155 @@
+"""pytest's view of a sheet: file -> combination -> example."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
+from sybil import Sybil
+from sybil.example import SybilFailure
+
+import pytest_cheatsheet
+from pytest_cheatsheet.directives import installed_versions
+from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.runner import CombinationRunner
+from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
+from pytest_cheatsheet.summary import COMBINATION_PROPERTY
+
+_HIDDEN_FROM_TRACEBACKS = (
+    os.path.dirname(pytest_cheatsheet.__file__),
+    os.path.dirname(os.path.dirname(__import__("sybil").__file__)) + os.sep + "sybil",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The session's configuration, from the ini file and the command line."""
+
+    rootpath: Path
+    paths: tuple[Path, ...]
+    axes: Axes
+    narrowing: Mapping[str, tuple[Any, ...]]
+    autocast_dtype: str | None
+    sybil: Sybil
+
+    def collects(self, path: Path) -> bool:
+        return path.suffix == ".md" and any(
+            path == root or root in path.parents for root in self.paths
+        )
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        axes = self.axes
+        if sheet.matrix is not None:
+            axes = axes.replace(**sheet.matrix.axes)
+        return axes.narrowed(self.narrowing)
+
+
+SETTINGS = pytest.StashKey[Settings]()
+
+
+class SheetFile(pytest.File):
+    """A Markdown sheet; its children are the combinations it runs on."""
+
+    def collect(self) -> Iterator[CombinationCollector]:
+        settings = self.config.stash[SETTINGS]
+        try:
+            sheet = parse_sheet(self.path, settings.sybil)
+        except SheetError as error:
+            raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
+        if not sheet.examples:
+            return
+        for combination in combinations(
+            settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype
+        ):
+            yield CombinationCollector.from_parent(
+                self, name=combination.id, sheet=sheet, combination=combination
+            )
+
+    def _relative(self, error: SheetError) -> str:
+        return f"{self.nodeid or self.path}:{error.line}"
+
+
+class CombinationCollector(pytest.Collector):
+    """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
+
+    def __init__(self, *, sheet: Sheet, combination: Combination, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sheet = sheet
+        self.combination = combination
+        self.runner = CombinationRunner(sheet, combination, installed_versions())
+        registered = self.config.getini("markers")
+        for marker in combination.markers:
+            if not any(line.split(":")[0] == marker for line in registered):
+                self.config.addinivalue_line("markers", f"{marker}: cheat-sheet axis value")
+            self.add_marker(marker)
+
+    def collect(self) -> Iterator[ExampleItem]:
+        for step in self.sheet.examples:
+            yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
+
+    def setup(self) -> None:
+        device = self.combination.device
+        if device is not None and not device_is_available(device):
+            pytest.skip(f"device {device!r} is not available")
+        self.runner.start()
+
+    def teardown(self) -> None:
+        self.runner.finish()
+
+
+class ExampleItem(pytest.Item):
+    """One example of a sheet in one combination."""
+
+    def __init__(self, *, step: Step, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.step = step
+        parent = self.parent
+        assert isinstance(parent, CombinationCollector)
+        self.combination_collector = parent
+        self.user_properties.append((COMBINATION_PROPERTY, parent.combination.id))
+        versions = installed_versions()
+        for gate in step.gates:
+            if gate.kind == "requires" and not gate.requirements_hold(versions):
+                self.add_marker(pytest.mark.skip(reason=gate.skip_reason(versions)))
+            elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
+                self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
+
+    def runtest(self) -> None:
+        __tracebackhide__ = True
+        self.combination_collector.runner.run(self.step)
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, self.step.line - 1, f"{self._location()} [{self.combination_collector.name}]"
+
+    def _location(self) -> str:
+        return f"{self.parent.parent.nodeid if self.parent and self.parent.parent else self.path}:{self.step.line}"
+
+    def repr_failure(
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, SybilFailure):
+            return (
+                f"{self._location()} [{self.combination_collector.name}]: "
+                f"doctest output differs\n\n{excinfo.value.result}"
+            )
+        if isinstance(excinfo.value, SheetError):
+            return f"{self._location()} [{self.combination_collector.name}]: {excinfo.value.message}"
+        if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
+            error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
+            return f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
+        return super().repr_failure(excinfo, style)
+
+    def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
+        """Hide pytest's, Sybil's and this plugin's frames: show the sheet's."""
+        shown = excinfo.traceback.filter(
+            lambda entry: not str(entry.path).startswith(_HIDDEN_FROM_TRACEBACKS)
+            and "_pytest" not in str(entry.path)
+            and "pluggy" not in str(entry.path)
+        )
+        return shown or excinfo.traceback[-1:]

@@ -1,0 +1,116 @@
+"""The pytest hooks: options, collection of sheets, and the summary of what was verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
+from pytest_cheatsheet.nodes import SETTINGS, CombinationCollector, Settings, SheetFile
+from pytest_cheatsheet.summary import Tally, environment, environment_line
+
+DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
+    parser.addini(
+        "cheatsheet_paths",
+        "folders (relative to the rootdir) whose .md files are sheets",
+        type="paths",
+        default=["cheatsheet"],
+    )
+    for axis in AXES:
+        parser.addini(
+            f"cheatsheet_{axis}",
+            f"default {axis} of every sheet (comma or space separated)",
+            default=DEFAULTS[axis],
+        )
+        group.addoption(
+            f"--cheatsheet-{axis}",
+            dest=f"cheatsheet_{axis}",
+            metavar="VALUES",
+            help=f"run only these {axis} (comma separated), within what each sheet declares",
+        )
+    parser.addini(
+        "cheatsheet_autocast_dtype",
+        "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
+        default="",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from pytest_cheatsheet.sheet import make_sybil
+
+    defaults: dict[str, Any] = {}
+    narrowing: dict[str, tuple[Any, ...]] = {}
+    for axis in AXES:
+        defaults[axis] = _axis_option(axis, config.getini(f"cheatsheet_{axis}"), f"ini option cheatsheet_{axis}")
+        given = config.getoption(f"cheatsheet_{axis}")
+        if given is not None:
+            narrowing[axis] = _axis_option(axis, given, f"--cheatsheet-{axis}")
+    autocast_dtype = config.getini("cheatsheet_autocast_dtype").strip() or None
+    if autocast_dtype is not None:
+        autocast_dtype = _axis_option("dtypes", autocast_dtype, "ini option cheatsheet_autocast_dtype")[0]
+    config.stash[SETTINGS] = Settings(
+        rootpath=config.rootpath,
+        paths=tuple(Path(path).resolve() for path in config.getini("cheatsheet_paths")),
+        axes=Axes(**defaults),
+        narrowing=narrowing,
+        autocast_dtype=autocast_dtype,
+        sybil=make_sybil(config.rootpath),
+    )
+    config.pluginmanager.register(Recorder(), "cheatsheet-recorder")
+    for marker, description in _markers(defaults, narrowing):
+        config.addinivalue_line("markers", f"{marker}: {description}")
+
+
+def _axis_option(axis: str, text: str, source: str) -> tuple[Any, ...]:
+    try:
+        return parse_axis(axis, split_values(text))
+    except AxisError as error:
+        raise pytest.UsageError(f"{source}: {error}") from None
+
+
+def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
+    from pytest_cheatsheet.matrix import COMMON_DTYPES, KNOWN_DEVICE_TYPES, marker_name
+
+    names = {marker_name(device.partition(":")[0]) for device in KNOWN_DEVICE_TYPES}
+    names |= set(COMMON_DTYPES)
+    for axis_values in axes:
+        names |= {marker_name(str(d).partition(":")[0]) for d in axis_values.get("devices", ())}
+        names |= {marker_name(str(d)) for d in axis_values.get("dtypes", ())}
+    markers = [(name, "cheat-sheet combinations with this device or dtype") for name in sorted(names)]
+    markers.append(("autocast", "cheat-sheet combinations run under torch.autocast"))
+    return markers
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile | None:
+    if parent.config.stash[SETTINGS].collects(file_path):
+        return SheetFile.from_parent(parent, path=file_path)
+    return None
+
+
+class Recorder:
+    """Counts outcomes per combination as reports arrive (from xdist workers too)."""
+
+    def __init__(self) -> None:
+        self.tally = Tally()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.add(report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        lines = self.tally.lines()
+        if not lines:
+            return
+        settings = config.stash[SETTINGS]
+        known = {*settings.axes.devices, *(settings.narrowing.get("devices", ())), "cpu", "cuda"}
+        devices = sorted({part for name in self.tally.counts for part in name.split("-") if part in known})
+        terminalreporter.write_sep("=", "cheatsheet: what was verified")
+        terminalreporter.write_line(environment_line(environment(devices)))
+        for line in lines:
+            terminalreporter.write_line(line)

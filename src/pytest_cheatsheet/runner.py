@@ -1,0 +1,124 @@
+"""One run of a sheet for one combination: its namespace, its order and its isolation."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from sybil import Document, Example
+
+from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
+from pytest_cheatsheet.matrix import Combination
+from pytest_cheatsheet.sheet import Sheet, SheetError, Step
+
+
+class CombinationDocument(Document):  # type: ignore[misc]
+    """A sheet's Sybil document with a namespace and evaluator stack for one combination."""
+
+    def __init__(self, sheet: Sheet, combination: Combination) -> None:
+        super().__init__(sheet.text, str(sheet.path))
+        self.regions = [(region.start, region) for region in sheet.regions]
+        self.combination = combination
+
+
+class CombinationRunner:
+    """Runs a sheet's steps in file order for one combination.
+
+    Items ask for their step with :meth:`run`; steps before it that have not run in this process
+    (``-k``, ``--lf``, an xdist worker given part of a sheet) run first as set-up, and a step asked
+    for again restarts the run from a clean state.
+    """
+
+    def __init__(self, sheet: Sheet, combination: Combination, versions: Mapping[str, str]) -> None:
+        self.sheet = sheet
+        self.combination = combination
+        self.versions = versions
+        self.document: CombinationDocument | None = None
+        self.examples: list[Example] = []
+        self.next_index = 0
+        self._state: GlobalState | None = None
+
+    def start(self) -> None:
+        """Capture global state, seed, and open a fresh namespace."""
+        self._state = GlobalState.capture()
+        self._open_namespace()
+
+    def finish(self) -> None:
+        """Drop the namespace and put global state back as :meth:`start` found it."""
+        if self.document is not None:
+            self.document.namespace.clear()
+        self.document = None
+        self.examples = []
+        self.next_index = 0
+        if self._state is not None:
+            self._state.restore()
+            self._state = None
+        release_device_memory(self.combination.device_type)
+
+    def _open_namespace(self) -> None:
+        seed_everything()
+        self.document = CombinationDocument(self.sheet, self.combination)
+        self.document.namespace.update(self.combination.namespace())
+        self.examples = [
+            Example(self.document, step.line, step.column, step.region, self.document.namespace)
+            for step in self.sheet.steps
+        ]
+        self.next_index = 0
+
+    def run(self, step: Step) -> None:
+        """Run ``step``, first replaying the steps before it that have not run."""
+        __tracebackhide__ = True
+        if self.document is None:
+            self.start()
+        if step.index < self.next_index:
+            assert self._state is not None
+            self._state.restore()
+            self._state = GlobalState.capture()
+            self._open_namespace()
+        for earlier in self.sheet.steps[self.next_index : step.index]:
+            self._replay(earlier)
+        self.next_index = step.index + 1
+        self._evaluate(step)
+
+    def _replay(self, step: Step) -> None:
+        """Run an earlier step for its effect on the namespace; its own outcome is not reported."""
+        if step.is_example and any(
+            gate.kind == "requires" and not gate.requirements_hold(self.versions) for gate in step.gates
+        ):
+            return
+        if not step.is_example:
+            self._evaluate(step)
+            return
+        try:
+            self._evaluate(step)
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # noqa: BLE001,S110 - a failing earlier step is its own item's report
+            pass
+
+    def _evaluate(self, step: Step) -> None:
+        __tracebackhide__ = True
+        example = self.examples[step.index]
+        if not step.is_example:
+            try:
+                example.evaluate()
+            except SheetError:
+                raise
+            except Exception as error:
+                raise SheetError(
+                    self.sheet.path, step.line, f"directive failed: {type(error).__name__}: {error}"
+                ) from None
+            return
+        with self._autocast():
+            example.evaluate()
+
+    @contextlib.contextmanager
+    def _autocast(self) -> Iterator[None]:
+        if not self.combination.autocast:
+            yield
+            return
+        import torch
+
+        dtype = getattr(torch, self.combination.autocast_dtype or "float16")
+        with torch.autocast(self.combination.device_type, dtype=dtype):
+            yield

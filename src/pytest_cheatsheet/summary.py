@@ -1,0 +1,129 @@
+"""What a run verified: outcomes per combination and the versions and devices it ran on."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pytest
+
+COMBINATION_PROPERTY = "cheatsheet_combination"
+OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+
+
+def combination_of(report: pytest.TestReport) -> str | None:
+    for name, value in report.user_properties:
+        if name == COMBINATION_PROPERTY:
+            return str(value)
+    return None
+
+
+def outcome_of(report: pytest.TestReport) -> str | None:
+    """The outcome this report settles for its example, or None if another phase settles it."""
+    if report.when == "call":
+        if hasattr(report, "wasxfail"):
+            return "xpassed" if report.passed else "xfailed"
+        return report.outcome
+    if report.when == "setup" and not report.passed:
+        if hasattr(report, "wasxfail"):
+            return "xfailed"
+        return "skipped" if report.skipped else "error"
+    if report.when == "teardown" and report.failed:
+        return "error"
+    return None
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr: Any = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return ""
+
+
+@dataclass
+class Tally:
+    """Outcome counts per combination id, and the skip reasons seen."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add(self, report: pytest.TestReport) -> None:
+        combination = combination_of(report)
+        outcome = outcome_of(report)
+        if combination is None or outcome is None:
+            return
+        self.counts[combination][outcome] += 1
+        if outcome == "skipped":
+            self.skip_reasons[combination][skip_reason(report)] += 1
+
+    def lines(self) -> list[str]:
+        if not self.counts:
+            return []
+        width = max(len("combination"), *(len(name) for name in self.counts))
+        header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in OUTCOMES)
+        lines = [header]
+        for name in sorted(self.counts):
+            counts = self.counts[name]
+            row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
+            reasons = self.skip_reasons.get(name)
+            if reasons:
+                reason, _ = reasons.most_common(1)[0]
+                row += f"  ({reason})" if reason else ""
+            lines.append(row)
+        return lines
+
+
+def environment(devices: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """Versions of what the sheets ran on, and a description of each device."""
+    import numpy
+    import torch
+
+    cuda_available = torch.cuda.is_available()
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cuda_available": cuda_available,
+        "numpy": numpy.__version__,
+        "sybil": _version_of("sybil"),
+        "pytest_cheatsheet": _version_of("pytest-cheatsheet"),
+        "platform": f"{sys.platform} {platform.machine()}",
+        "devices": {device: describe_device(device) for device in devices},
+    }
+
+
+def describe_device(device: str) -> str:
+    from pytest_cheatsheet.matrix import device_is_available
+
+    if not device_is_available(device):
+        return "not available"
+    kind = device.partition(":")[0]
+    if kind == "cpu":
+        return platform.processor() or platform.machine()
+    import torch
+
+    backend = getattr(torch, kind)
+    get_name = getattr(backend, "get_device_name", None)
+    return str(get_name(device)) if get_name is not None else "available"
+
+
+def _version_of(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def environment_line(env: dict[str, Any]) -> str:
+    cuda = f"CUDA {env['cuda']}" if env["cuda"] else "no CUDA build"
+    if env["cuda"] and not env["cuda_available"]:
+        cuda += " (no GPU available)"
+    devices = ", ".join(f"{name}: {description}" for name, description in env["devices"].items())
+    return (
+        f"torch {env['torch']}, {cuda}, numpy {env['numpy']}, Python {env['python']}, "
+        f"sybil {env['sybil']}" + (f"; devices: {devices}" if devices else "")
+    )
