@@ -6,7 +6,8 @@ The expected output of a doctest is compared with what a combination printed, to
   ``layout=``) that the expected output does not write at that place are ignored; a keyword that is
   written is checked;
 - integers must be equal; other numbers may differ by the tolerance of the dtypes in play
-  (torch.testing.assert_close's defaults) plus one unit in the last digit written (pytest's NUMBER);
+  (torch.testing.assert_close's defaults) plus half a unit in the last digit written (like
+  pytest's NUMBER, but no looser than rounding: ``41.`` is exact, ``0.76`` means 0.755 to 0.765);
 - runs of whitespace are equal (tensor columns realign when a number's width changes).
 """
 
@@ -89,7 +90,7 @@ def tokenize(text: str) -> list[Token]:
 @dataclass(frozen=True)
 class Tolerance:
     """How far a printed float may be from the one written: ``atol + rtol * |expected|``,
-    plus one unit in the last digit written."""
+    plus half a unit in the last digit written."""
 
     rtol: float
     atol: float
@@ -108,15 +109,22 @@ class Tolerance:
         return self.atol + self.rtol * abs(expected) + digits_tolerance(written)
 
     def describe(self) -> str:
-        return f"rtol={self.rtol:g}, atol={self.atol:g} ({self.dtype}) plus one unit in the last digit written"
+        return (
+            f"rtol={self.rtol:g}, atol={self.atol:g} ({self.dtype}) "
+            "plus half a unit in the last digit written"
+        )
 
 
 def digits_tolerance(written: str) -> float:
-    """One unit in the last digit of a written float: ``0.7616`` -> 1e-4, ``1.5e-05`` -> 1e-6."""
+    """Half a unit in the last digit written, the most correct rounding can add:
+    ``0.7616`` -> 5e-5, ``1.5e-05`` -> 5e-7. A whole number printed as ``41.`` (torch's format
+    when every element is whole) is exact: 0."""
     mantissa, _, exponent = written.lower().partition("e")
     fraction = mantissa.partition(".")[2]
+    if not fraction:
+        return 0.0
     precision = len(fraction) - (int(exponent) if exponent else 0)
-    return float(10.0**-precision)
+    return float(0.5 * 10.0**-precision)
 
 
 @dataclass(frozen=True)

@@ -134,24 +134,35 @@ def _capture_torch() -> dict[str, Any]:
 
 
 def _restore_torch(saved: dict[str, Any]) -> None:
+    """Set back what differs (some setters are not free: the deterministic flag imports inductor)."""
     import torch
 
-    torch.set_default_dtype(saved["default_dtype"])
-    torch.set_grad_enabled(saved["grad_enabled"])
-    torch.set_printoptions(**saved["printoptions"])
-    torch.use_deterministic_algorithms(
-        saved["deterministic"], warn_only=saved["deterministic_warn_only"]
-    )
-    torch.set_float32_matmul_precision(saved["matmul_precision"])
-    torch.set_anomaly_enabled(saved["anomaly"])
-    torch.set_rng_state(saved["rng"])
-    if torch.get_num_threads() != saved["num_threads"]:
+    current = _capture_torch()
+    if current["default_dtype"] != saved["default_dtype"]:
+        torch.set_default_dtype(saved["default_dtype"])
+    if current["grad_enabled"] != saved["grad_enabled"]:
+        torch.set_grad_enabled(saved["grad_enabled"])
+    if current["printoptions"] != saved["printoptions"]:
+        torch.set_printoptions(**saved["printoptions"])
+    if (current["deterministic"], current["deterministic_warn_only"]) != (
+        saved["deterministic"],
+        saved["deterministic_warn_only"],
+    ):
+        torch.use_deterministic_algorithms(
+            saved["deterministic"], warn_only=saved["deterministic_warn_only"]
+        )
+    if current["matmul_precision"] != saved["matmul_precision"]:
+        torch.set_float32_matmul_precision(saved["matmul_precision"])
+    if current["anomaly"] != saved["anomaly"]:
+        torch.set_anomaly_enabled(saved["anomaly"])
+    if current["num_threads"] != saved["num_threads"]:
         torch.set_num_threads(saved["num_threads"])
-    if hasattr(torch, "set_default_device"):
-        default_device = saved.get("default_device")
-        torch.set_default_device(None if default_device in (None, torch.device("cpu")) else default_device)
+    torch.set_rng_state(saved["rng"])
     if "cuda_rng" in saved:
         torch.cuda.set_rng_state_all(saved["cuda_rng"])
+    if current.get("default_device") != saved.get("default_device"):
+        default_device = saved["default_device"]
+        torch.set_default_device(None if default_device == torch.device("cpu") else default_device)
 
 
 def release_device_memory(device_type: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import unittest
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,12 @@ class ExampleItem(pytest.Item):
 
     def runtest(self) -> None:
         __tracebackhide__ = True
-        self.combination_collector.runner.run(self.step)
+        try:
+            self.combination_collector.runner.run(self.step)
+        except unittest.SkipTest as skip:
+            # Report Sybil's skips at the example's line, as pytest does for skip markers
+            # (``_use_item_location`` is pytest's own, undocumented switch for that).
+            raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, self.step.line - 1, f"{self._location()} [{self.combination_collector.name}]"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import warnings
 from collections.abc import Iterator, Mapping
 
 from sybil import Document, Example
@@ -46,7 +48,12 @@ class CombinationRunner:
     def finish(self) -> None:
         """Drop the namespace and put global state back as :meth:`start` found it."""
         if self.document is not None:
-            self.document.namespace.clear()
+            # What a partly run sheet left open (a TemporaryDirectory, say) is closed here,
+            # quietly: the sheet's own clean-up may not have run.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                self.document.namespace.clear()
+                gc.collect()
         self.document = None
         self.examples = []
         self.next_index = 0

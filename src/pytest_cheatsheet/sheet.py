@@ -317,7 +317,11 @@ def _sources(regions: Iterable[Region]) -> Iterator[str]:
         elif isinstance(parsed, str):
             yield parsed
         elif isinstance(parsed, tuple):  # a skip directive: (action, condition)
-            yield from (part for part in parsed if isinstance(part, str))
+            condition = parsed[1] if len(parsed) > 1 else None
+            if isinstance(condition, str):
+                # Sybil evaluates ``if(...)`` as a call of ``if_``; do the same to read its names.
+                condition = condition.strip()
+                yield "if_" + condition[2:] if condition.startswith("if") else condition
 
 
 def _used_axes(regions: Iterable[Region]) -> frozenset[str]:

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import torch._dynamo  # noqa: F401 - imported lazily by torch; pytester would unload and re-import it
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def sheets(pytester: pytest.Pytester) -> SheetWriter:
+    """Writes Markdown sheets under the pytester project's cheatsheet/ folder."""
+    pytester.makeini("[pytest]\n")
+    return SheetWriter(pytester)
+
+
+class SheetWriter:
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        (pytester.path / "cheatsheet").mkdir(exist_ok=True)
+
+    def write(self, name: str, text: str) -> str:
+        path = self.pytester.path / "cheatsheet" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return f"cheatsheet/{name}"
+
+    def run(self, *args: str) -> pytest.RunResult:
+        return self.pytester.runpytest("-p", "no:cacheprovider", "cheatsheet", *args)
