@@ -20,7 +20,7 @@ from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import COMBINATION_PROPERTY
+from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
 
 _HIDDEN_FROM_TRACEBACKS = (
     os.path.dirname(pytest_cheatsheet.__file__),
@@ -113,7 +113,18 @@ class ExampleItem(pytest.Item):
         parent = self.parent
         assert isinstance(parent, CombinationCollector)
         self.combination_collector = parent
-        self.user_properties.append((COMBINATION_PROPERTY, parent.combination.id))
+        sheet_file = parent.parent
+        self.user_properties.append(
+            (
+                EXAMPLE_PROPERTY,
+                {
+                    "sheet": sheet_file.nodeid if sheet_file is not None else str(self.path),
+                    "line": step.line,
+                    "heading": step.heading,
+                    "combination": parent.combination.id,
+                },
+            )
+        )
         versions = installed_versions()
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):

@@ -9,6 +9,7 @@ import pytest
 
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import SETTINGS, CombinationCollector, Settings, SheetFile
+from pytest_cheatsheet.report import Report
 from pytest_cheatsheet.summary import Tally, environment, environment_line
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
@@ -34,6 +35,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             metavar="VALUES",
             help=f"run only these {axis} (comma separated), within what each sheet declares",
         )
+    group.addoption(
+        "--cheatsheet-report",
+        dest="cheatsheet_report",
+        metavar="PATH",
+        type=Path,
+        help="write a JSON report of every example in every combination to PATH",
+    )
     parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
@@ -62,7 +70,10 @@ def pytest_configure(config: pytest.Config) -> None:
         autocast_dtype=autocast_dtype,
         sybil=make_sybil(config.rootpath),
     )
-    config.pluginmanager.register(Recorder(), "cheatsheet-recorder")
+    report_path = config.getoption("cheatsheet_report")
+    if report_path is not None:
+        report_path = Path(config.invocation_params.dir, report_path)
+    config.pluginmanager.register(Recorder(report_path), "cheatsheet-recorder")
     for marker, description in _markers(defaults, narrowing):
         config.addinivalue_line("markers", f"{marker}: {description}")
 
@@ -95,21 +106,34 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile 
 
 
 class Recorder:
-    """Counts outcomes per combination as reports arrive (from xdist workers too)."""
+    """Counts outcomes per combination as reports arrive (from xdist workers too), writes the
+    JSON report and prints what was verified."""
 
-    def __init__(self) -> None:
+    def __init__(self, report_path: Path | None) -> None:
         self.tally = Tally()
+        self.report = Report() if report_path is not None else None
+        self.report_path = report_path
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.add(report)
+        if self.report is not None:
+            self.report.add(report)
+
+    def devices(self, config: pytest.Config) -> list[str]:
+        settings = config.stash[SETTINGS]
+        known = {*settings.axes.devices, *(settings.narrowing.get("devices", ())), "cpu", "cuda"}
+        return sorted({part for name in self.tally.counts for part in name.split("-") if part in known})
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.report is None or self.report_path is None or hasattr(session.config, "workerinput"):
+            return
+        self.report.write(self.report_path, self.devices(session.config))
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         lines = self.tally.lines()
         if not lines:
             return
-        settings = config.stash[SETTINGS]
-        known = {*settings.axes.devices, *(settings.narrowing.get("devices", ())), "cpu", "cuda"}
-        devices = sorted({part for name in self.tally.counts for part in name.split("-") if part in known})
+        devices = self.devices(config)
         terminalreporter.write_sep("=", "cheatsheet: what was verified")
         terminalreporter.write_line(environment_line(environment(devices)))
         for line in lines:

@@ -11,15 +11,21 @@ from typing import Any
 
 import pytest
 
-COMBINATION_PROPERTY = "cheatsheet_combination"
+EXAMPLE_PROPERTY = "cheatsheet"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 
 
-def combination_of(report: pytest.TestReport) -> str | None:
+def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
+    """What an example item put in its report: sheet, line, heading and combination."""
     for name, value in report.user_properties:
-        if name == COMBINATION_PROPERTY:
-            return str(value)
+        if name == EXAMPLE_PROPERTY and isinstance(value, dict):
+            return value
     return None
+
+
+def combination_of(report: pytest.TestReport) -> str | None:
+    properties = example_properties(report)
+    return None if properties is None else str(properties["combination"])
 
 
 def outcome_of(report: pytest.TestReport) -> str | None:

@@ -1,0 +1,81 @@
+"""Sessions: the plugin's tests, the sheets per torch version, the compatibility table, lint."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+# The torch releases the sheets are verified on, oldest first. Override with the environment:
+#   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
+TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.1 2.4 2.8 2.13 2.14").split()
+# torch releases built against NumPy 1 (before 2.3) need numpy<2.
+NUMPY_1_BEFORE = (2, 3)
+# The release the plugin's own tests run on (a CPU build of it lies on the development machines).
+TESTS_TORCH = "2.13.0"
+REPORTS = Path("reports")
+
+nox.options.default_venv_backend = "venv"  # honours pip's configuration (uv does not)
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "lint"]
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+def _torch_requirement(version: str) -> list[str]:
+    requirement = [f"torch=={version}" if version.count(".") >= 2 else f"torch=={version}.*"]
+    if _version_tuple(version) < NUMPY_1_BEFORE:
+        requirement.append("numpy<2")
+    return requirement
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The plugin's own test suite and the sheets, as CI runs them."""
+    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("torch", TORCH_VERSIONS)
+def cheatsheet(session: nox.Session, torch: str) -> None:
+    """The sheets on one torch release, with a JSON report in reports/."""
+    session.install(*_torch_requirement(torch))
+    session.install(".")
+    REPORTS.mkdir(exist_ok=True)
+    report = REPORTS / f"torch-{torch}.json"
+    session.run(
+        "pytest",
+        "cheatsheet/",
+        "-p",
+        "no:cacheprovider",
+        f"--cheatsheet-report={report}",
+        *session.posargs,
+        success_codes=[0, 1],  # a claim that no longer holds is a result, not a broken session
+    )
+
+
+@nox.session
+def compat(session: nox.Session) -> None:
+    """Merge reports/*.json into cheatsheet/COMPATIBILITY.md."""
+    reports = sorted(str(path) for path in REPORTS.glob("torch-*.json"))
+    if not reports:
+        session.error("no reports/torch-*.json: run `nox -s cheatsheet` first")
+    session.install("--no-deps", ".")  # the merge needs only the standard library
+    session.run(
+        "python", "-m", "pytest_cheatsheet.compat", *reports, "--output", "cheatsheet/COMPATIBILITY.md"
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format check) and mypy."""
+    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install("-e", ".[test,lint]", "nox")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
