@@ -79,3 +79,11 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against plain exec and bare Sybil; prints the table of times and ratios."""
+    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install("-e", ".[test]")
+    session.run("python", "benchmarks/run.py", *session.posargs)
