@@ -19,7 +19,14 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from pytest_cheatsheet.matrix import AXES, AxisError, Combination, parse_axis, split_values
+from pytest_cheatsheet.matrix import (
+    AXES,
+    AxisError,
+    Combination,
+    device_type,
+    parse_axis,
+    split_values,
+)
 
 DIRECTIVE_NAME = "cheatsheet"
 GATE_KINDS = ("requires", "xfail")
@@ -76,15 +83,20 @@ class Gate:
         return all(requirement.holds(versions) for requirement in self.requirements)
 
     def applies_to(self, combination: Combination, versions: Mapping[str, str]) -> bool:
-        """Whether every condition holds for this combination on these versions."""
+        """Whether every condition holds for this combination on these versions
+        (``devices=cuda`` holds on every CUDA device, ``devices=cuda:1`` on that one)."""
         if not self.requirements_hold(versions):
             return False
+        device = combination.device or "cpu"
         values = {
-            "devices": combination.device or "cpu",
-            "dtypes": combination.dtype or "float32",
-            "autocast": combination.autocast,
+            "devices": (device, device_type(device)),
+            "dtypes": (combination.dtype or "float32",),
+            "autocast": (combination.autocast,),
         }
-        return all(values[axis] in allowed for axis, allowed in self.conditions.items())
+        return all(
+            any(value in allowed for value in values[axis])
+            for axis, allowed in self.conditions.items()
+        )
 
     def skip_reason(self, versions: Mapping[str, str]) -> str:
         have = ", ".join(f"{r.package} {versions[r.package]}" for r in self.requirements)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,7 +68,7 @@ class Axes:
         )
 
     def replace(self, **values: Sequence[Any]) -> Axes:
-        merged = {"devices": self.devices, "dtypes": self.dtypes, "autocast": self.autocast}
+        merged: dict[str, tuple[Any, ...]] = {"devices": self.devices, "dtypes": self.dtypes, "autocast": self.autocast}
         merged.update({key: tuple(value) for key, value in values.items()})
         return Axes(**merged)
 
@@ -175,8 +176,8 @@ def parse_axis(key: str, values: Sequence[str]) -> tuple[Any, ...]:
 
 
 def parse_device(value: str) -> str:
-    kind, _, index = value.partition(":")
-    if (index and not index.isdigit()) or not _is_device_type(kind):
+    kind, colon, index = value.partition(":")
+    if (colon and not re.fullmatch(r"0|[1-9][0-9]*", index)) or not _is_device_type(kind):
         raise AxisError(
             f"unknown device {value!r}; valid: {', '.join(KNOWN_DEVICE_TYPES)} "
             "(optionally with an index, e.g. cuda:1)"

@@ -21,6 +21,7 @@ from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY
 
 _HIDDEN_FROM_TRACEBACKS = (
     os.path.dirname(pytest_cheatsheet.__file__),
@@ -38,6 +39,7 @@ class Settings:
     narrowing: Mapping[str, tuple[Any, ...]]
     autocast_dtype: str | None
     sybil: Sybil
+    update: bool = False
 
     def collects(self, path: Path) -> bool:
         return path.suffix == ".md" and any(
@@ -65,25 +67,44 @@ class SheetFile(pytest.File):
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         if not sheet.examples:
             return
-        for combination in combinations(
-            settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype
-        ):
+        matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
+        update_target = _update_target(matrix) if settings.update else None
+        for combination in matrix:
             yield CombinationCollector.from_parent(
-                self, name=combination.id, sheet=sheet, combination=combination
+                self,
+                name=combination.id,
+                sheet=sheet,
+                combination=combination,
+                updates_output=combination == update_target,
             )
 
     def _relative(self, error: SheetError) -> str:
         return f"{self.nodeid or self.path}:{error.line}"
 
 
+def _update_target(matrix: list[Combination]) -> Combination | None:
+    """The combination whose output --cheatsheet-update writes: the first that runs here with
+    autocast off (the matrix's first device and dtype, unless that device is absent)."""
+    for combination in matrix:
+        if not combination.autocast and (
+            combination.device is None or device_is_available(combination.device)
+        ):
+            return combination
+    return None
+
+
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
-    def __init__(self, *, sheet: Sheet, combination: Combination, **kwargs: Any) -> None:
+    def __init__(
+        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
-        self.runner = CombinationRunner(sheet, combination, installed_versions())
+        self.runner = CombinationRunner(
+            sheet, combination, installed_versions(), record_updates=updates_output
+        )
         registered = self.config.getini("markers")
         for marker in combination.markers:
             if not any(line.split(":")[0] == marker for line in registered):
@@ -134,12 +155,16 @@ class ExampleItem(pytest.Item):
 
     def runtest(self) -> None:
         __tracebackhide__ = True
+        runner = self.combination_collector.runner
         try:
-            self.combination_collector.runner.run(self.step)
+            runner.run(self.step)
         except unittest.SkipTest as skip:
             # Report Sybil's skips at the example's line, as pytest does for skip markers
             # (``_use_item_location`` is pytest's own, undocumented switch for that).
             raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
+        finally:
+            for update in runner.take_updates():
+                self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, self.step.line - 1, f"{self._location()} [{self.combination_collector.name}]"

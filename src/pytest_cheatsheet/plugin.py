@@ -10,6 +10,8 @@ import pytest
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import SETTINGS, CombinationCollector, Settings, SheetFile
 from pytest_cheatsheet.report import Report
+from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate, UpdateError
+from pytest_cheatsheet.update import apply as apply_updates
 from pytest_cheatsheet.summary import Tally, environment, environment_line
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
@@ -42,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         help="write a JSON report of every example in every combination to PATH",
     )
+    group.addoption(
+        "--cheatsheet-update",
+        dest="cheatsheet_update",
+        action="store_true",
+        help="rewrite a doctest's expected output in the sheet with what the first combination printed",
+    )
     parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
@@ -69,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,
         sybil=make_sybil(config.rootpath),
+        update=config.getoption("cheatsheet_update"),
     )
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:
@@ -113,11 +122,19 @@ class Recorder:
         self.tally = Tally()
         self.report = Report() if report_path is not None else None
         self.report_path = report_path
+        self.updates: list[ExpectedOutputUpdate] = []
+        self.updated: dict[str, list[int]] = {}
+        self.update_errors: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.add(report)
         if self.report is not None:
             self.report.add(report)
+        self.updates += [
+            ExpectedOutputUpdate.from_property(value)
+            for name, value in report.user_properties
+            if name == UPDATE_PROPERTY and report.when == "call"
+        ]
 
     def devices(self, config: pytest.Config) -> list[str]:
         settings = config.stash[SETTINGS]
@@ -125,11 +142,25 @@ class Recorder:
         return sorted({part for name in self.tally.counts for part in name.split("-") if part in known})
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.report is None or self.report_path is None or hasattr(session.config, "workerinput"):
+        if hasattr(session.config, "workerinput"):  # xdist workers hand their reports on
             return
-        self.report.write(self.report_path, self.devices(session.config))
+        if self.updates:
+            try:
+                self.updated = apply_updates(self.updates)
+            except UpdateError as error:
+                self.update_errors.append(str(error))
+        if self.report is not None and self.report_path is not None:
+            self.report.write(self.report_path, self.devices(session.config))
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
+        for error in self.update_errors:
+            terminalreporter.write_line(f"cheatsheet update failed: {error}", red=True)
+        if self.updated:
+            total = sum(len(lines) for lines in self.updated.values())
+            terminalreporter.write_sep("=", f"cheatsheet: updated {total} expected outputs")
+            for path, changed_lines in self.updated.items():
+                relative = Path(path).relative_to(config.rootpath) if Path(path).is_relative_to(config.rootpath) else path
+                terminalreporter.write_line(f"{relative}: lines {', '.join(map(str, changed_lines))}")
         lines = self.tally.lines()
         if not lines:
             return

@@ -12,15 +12,18 @@ from sybil import Document, Example
 from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
 from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
+from pytest_cheatsheet.update import ExpectedOutputUpdate
 
 
 class CombinationDocument(Document):  # type: ignore[misc]
     """A sheet's Sybil document with a namespace and evaluator stack for one combination."""
 
-    def __init__(self, sheet: Sheet, combination: Combination) -> None:
+    def __init__(self, sheet: Sheet, combination: Combination, record_updates: bool) -> None:
         super().__init__(sheet.text, str(sheet.path))
         self.regions = [(region.start, region) for region in sheet.regions]
         self.combination = combination
+        # What doctests printed instead of their expected output, for --cheatsheet-update.
+        self.updates: list[ExpectedOutputUpdate] | None = [] if record_updates else None
 
 
 class CombinationRunner:
@@ -31,10 +34,17 @@ class CombinationRunner:
     for again restarts the run from a clean state.
     """
 
-    def __init__(self, sheet: Sheet, combination: Combination, versions: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        sheet: Sheet,
+        combination: Combination,
+        versions: Mapping[str, str],
+        record_updates: bool = False,
+    ) -> None:
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
+        self.record_updates = record_updates
         self.document: CombinationDocument | None = None
         self.examples: list[Example] = []
         self.next_index = 0
@@ -64,7 +74,7 @@ class CombinationRunner:
 
     def _open_namespace(self) -> None:
         seed_everything()
-        self.document = CombinationDocument(self.sheet, self.combination)
+        self.document = CombinationDocument(self.sheet, self.combination, self.record_updates)
         self.document.namespace.update(self.combination.namespace())
         self.examples = [
             Example(self.document, step.line, step.column, step.region, self.document.namespace)
@@ -85,7 +95,15 @@ class CombinationRunner:
         for earlier in self.sheet.steps[self.next_index : step.index]:
             self._replay(earlier)
         self.next_index = step.index + 1
+        self.take_updates()
         self._evaluate(step)
+
+    def take_updates(self) -> list[ExpectedOutputUpdate]:
+        """The expected-output updates recorded since the last call."""
+        if self.document is None or self.document.updates is None:
+            return []
+        updates, self.document.updates[:] = list(self.document.updates), []
+        return updates
 
     def _replay(self, step: Step) -> None:
         """Run an earlier step for its effect on the namespace; its own outcome is not reported."""

@@ -21,6 +21,7 @@ from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, 
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
 from pytest_cheatsheet.checker import TensorOutputChecker
+from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
     DirectiveError,
@@ -74,14 +75,33 @@ class Sheet:
 
 
 class _SheetDocTestRunner(DocTestRunner):  # type: ignore[misc]
-    """Sybil's runner; an unexpected exception shows the sheet's frames at Markdown lines."""
+    """Sybil's runner; an unexpected exception shows the sheet's frames at Markdown lines, and
+    what was printed instead of the expected output goes to ``updates`` when it is a list."""
 
     sheet_path = ""
     sheet_line = 0
+    updates: list[ExpectedOutputUpdate] | None = None
+
+    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+        if self.updates is not None:
+            self.updates.append(
+                ExpectedOutputUpdate(
+                    path=self.sheet_path,
+                    line=self.sheet_line,
+                    source_lines=example.source.count("\n"),
+                    old_want=example.want,
+                    new_want=new_want,
+                )
+            )
+
+    def report_failure(self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str) -> None:
+        self._record_update(example, want_from_output(got))
+        super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
+        self._record_update(example, want_from_exception(exc_info))
         error_type, error, tb = exc_info
         tb = tb.tb_next if tb is not None and tb.tb_next is not None else tb  # doctest's own frame
         lines = traceback.format_exception(error_type, error, tb)
@@ -113,6 +133,7 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):  # type: ignore[misc]
         )
         self.runner.sheet_path = example.path
         self.runner.sheet_line = example.line
+        self.runner.updates = getattr(example.document, "updates", None)
         result: str = super().__call__(example)
         return result
 
