@@ -1,0 +1,60 @@
+"""The GitHub workflow cannot run here; check that it parses and calls what it should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "ci.yml"
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[Any, Any]:
+    document = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def test_the_workflow_runs_on_pushes_and_pull_requests(workflow: dict[Any, Any]) -> None:
+    # PyYAML reads the bare key `on` as the boolean True.
+    triggers = workflow.get("on", workflow.get(True))
+    assert {"push", "pull_request"} <= set(triggers)
+
+
+def test_the_workflow_has_least_privilege_permissions(workflow: dict[Any, Any]) -> None:
+    assert workflow["permissions"] == {"contents": "read"}
+    for job in workflow["jobs"].values():
+        assert "permissions" not in job or job["permissions"] in ({}, {"contents": "read"})
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("actions/checkout"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_every_job_calls_a_nox_session_that_exists(workflow: dict[Any, Any]) -> None:
+    import ast
+
+    noxfile = ast.parse((WORKFLOW.parents[2] / "noxfile.py").read_text(encoding="utf-8"))
+    sessions = {
+        node.name
+        for node in ast.walk(noxfile)
+        if isinstance(node, ast.FunctionDef)
+        and any("session" in ast.unparse(decorator) for decorator in node.decorator_list)
+    }
+    called = set()
+    for job in workflow["jobs"].values():
+        assert "runs-on" in job and job["steps"], job
+        for step in job["steps"]:
+            run = step.get("run", "")
+            if run.startswith("nox -s"):
+                called.add(run.split("-s", 1)[1].strip().strip("\"'").split("(")[0])
+    assert called == {"tests", "cheatsheet", "compat", "lint"}
+    assert called <= sessions
+
+
+def test_the_tests_job_covers_every_supported_python(workflow: dict[Any, Any]) -> None:
+    pythons = workflow["jobs"]["tests"]["strategy"]["matrix"]["python"]
+    assert pythons == ["3.10", "3.11", "3.12", "3.13"]
