@@ -67,7 +67,12 @@ def compat(session: nox.Session) -> None:
         session.error("no reports/torch-*.json: run `nox -s cheatsheet` first")
     session.install("--no-deps", ".")  # the merge needs only the standard library
     session.run(
-        "python", "-m", "pytest_cheatsheet.compat", *reports, "--output", "cheatsheet/COMPATIBILITY.md"
+        "python",
+        "-m",
+        "pytest_cheatsheet.compat",
+        *reports,
+        "--output",
+        "cheatsheet/COMPATIBILITY.md",
     )
 
 

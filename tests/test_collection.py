@@ -169,7 +169,9 @@ def test_autocast_on_multiplies_runs_and_wraps_examples_in_torch_autocast(
         """,
     )
     result = sheets.run("-v")
-    result.stdout.fnmatch_lines(["*amp.md::any::line:5 PASSED*", "*amp.md::autocast::line:7 PASSED*"])
+    result.stdout.fnmatch_lines(
+        ["*amp.md::any::line:5 PASSED*", "*amp.md::autocast::line:7 PASSED*"]
+    )
     result.assert_outcomes(passed=8)
 
 
@@ -177,7 +179,8 @@ def test_autocast_dtype_ini_option_overrides_the_device_default(pytester: pytest
     pytester.makeini("[pytest]\ncheatsheet_autocast = on\ncheatsheet_autocast_dtype = float16\n")
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text(
-        "```python\n>>> import torch\n>>> (torch.ones(2, 2) @ torch.ones(2, 2)).dtype\ntorch.float16\n```\n"
+        "```python\n>>> import torch\n"
+        ">>> (torch.ones(2, 2) @ torch.ones(2, 2)).dtype\ntorch.float16\n```\n"
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
@@ -187,13 +190,17 @@ def test_ini_defaults_apply_to_sheets_without_a_directive(pytester: pytest.Pytes
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text("```python\n>>> dtype.itemsize\n8\n```\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-v")
-    result.stdout.fnmatch_lines(["*a.md::float64::line:2 PASSED*", "*a.md::float16::line:2 FAILED*"])
+    result.stdout.fnmatch_lines(
+        ["*a.md::float64::line:2 PASSED*", "*a.md::float16::line:2 FAILED*"]
+    )
 
 
 def test_command_line_narrows_the_matrix(sheets: SheetWriter) -> None:
     sheets.write("tanh.md", TANH_SHEET)
     result = sheets.run("--cheatsheet-dtypes=float16,bfloat16", "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["*cpu-float16::line:5", "*cpu-bfloat16::line:6", "4 tests collected*"])
+    result.stdout.fnmatch_lines(
+        ["*cpu-float16::line:5", "*cpu-bfloat16::line:6", "4 tests collected*"]
+    )
 
 
 def test_keyword_and_marker_selection_by_axis_value(sheets: SheetWriter) -> None:
@@ -238,7 +245,13 @@ def test_a_failing_claim_fails_at_its_markdown_line(sheets: SheetWriter) -> None
     result = sheets.run()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
-        ["*cheatsheet/wrong.md:5 [[]any]: doctest output differs*", "Expected:", "    3", "Got:", "    4"]
+        [
+            "*cheatsheet/wrong.md:5 [[]any]: doctest output differs*",
+            "Expected:",
+            "    3",
+            "Got:",
+            "    4",
+        ]
     )
 
 
@@ -263,7 +276,9 @@ def test_a_syntax_error_fails_only_its_own_example_at_its_line(sheets: SheetWrit
     )
     result = sheets.run()
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(['*syntax.md:5 [[]any]: invalid Python*', '*File "*syntax.md", line 6*'])
+    result.stdout.fnmatch_lines(
+        ["*syntax.md:5 [[]any]: invalid Python*", '*File "*syntax.md", line 6*']
+    )
 
 
 def test_tracebacks_show_the_sheet_not_the_plugin_or_sybil(sheets: SheetWriter) -> None:
@@ -304,4 +319,6 @@ def test_a_malformed_doctest_block_fails_as_one_example(sheets: SheetWriter) -> 
     )
     result = sheets.run()
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*malformed.md:2 [[]any]: cannot parse this block*lacks blank after >>>*"])
+    result.stdout.fnmatch_lines(
+        ["*malformed.md:2 [[]any]: cannot parse this block*lacks blank after >>>*"]
+    )

@@ -46,7 +46,8 @@ def test_every_job_calls_a_nox_session_that_exists(workflow: dict[Any, Any]) -> 
     }
     called = set()
     for job in workflow["jobs"].values():
-        assert "runs-on" in job and job["steps"], job
+        assert "runs-on" in job, job
+        assert job["steps"], job
         for step in job["steps"]:
             run = step.get("run", "")
             if run.startswith("nox -s"):

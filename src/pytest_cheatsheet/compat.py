@@ -1,6 +1,6 @@
 """Merge JSON reports of several runs (one per torch release) into a Markdown table.
 
-    python -m pytest_cheatsheet.compat reports/torch-*.json --output cheatsheet/COMPATIBILITY.md
+python -m pytest_cheatsheet.compat reports/torch-*.json --output cheatsheet/COMPATIBILITY.md
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ def render(runs: Sequence[Run], today: datetime.date | None = None) -> str:
     runs = sorted(runs, key=lambda run: _version_key(run.label))
     today = today or datetime.date.today()
     examples: dict[tuple[str, int], str] = {}
-    results: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    results: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for run in runs:
         for result in run.document["results"]:
             key = (result["sheet"], int(result["line"]))
@@ -109,7 +111,10 @@ def render(runs: Sequence[Run], today: datetime.date | None = None) -> str:
             results[key][run.label].append(result)
     rows = []
     for key in sorted(examples):
-        cells = [cell(results[key][run.label]) if results[key][run.label] else ("absent", "—") for run in runs]
+        cells = [
+            cell(results[key][run.label]) if results[key][run.label] else ("absent", "—")
+            for run in runs
+        ]
         differs = len({summary for summary, _ in cells}) > 1
         rows.append((not differs, key, examples[key], [text for _, text in cells]))
     rows.sort(key=lambda row: (row[0], row[1]))
@@ -118,20 +123,27 @@ def render(runs: Sequence[Run], today: datetime.date | None = None) -> str:
     lines = [
         "# 兼容性表（Compatibility）",
         "",
-        f"由 `nox -s compat` 生成于 {today.isoformat()}：每一行是一个示例，每一列是一个 torch 版本。"
-        "请勿手工编辑。",
+        f"由 `nox -s compat` 生成于 {today.isoformat()}："
+        "每一行是一个示例，每一列是一个 torch 版本。请勿手工编辑。",
         "",
         "| torch | Python | NumPy | CUDA | 设备 | 运行时间 |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for run in runs:
         versions = run.document["versions"]
-        devices = ", ".join(f"{name}: {desc}" for name, desc in run.document.get("devices", {}).items())
+        devices = ", ".join(
+            f"{name}: {desc}" for name, desc in run.document.get("devices", {}).items()
+        )
+        created = run.document.get("created", "—")
         lines.append(
             f"| {versions['torch']} | {versions['python']} | {versions['numpy']} | "
-            f"{versions.get('cuda') or '—'} | {devices or '—'} | {run.document.get('created', '—')} |"
+            f"{versions.get('cuda') or '—'} | {devices or '—'} | {created} |"
         )
-    lines += ["", "| torch | " + " | ".join(SYMBOLS_ORDER) + " |", "| --- |" + " --- |" * len(SYMBOLS_ORDER)]
+    lines += [
+        "",
+        "| torch | " + " | ".join(SYMBOLS_ORDER) + " |",
+        "| --- |" + " --- |" * len(SYMBOLS_ORDER),
+    ]
     for run in runs:
         counts: dict[str, int] = defaultdict(int)
         for result in run.document["results"]:

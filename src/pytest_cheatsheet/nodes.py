@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sybil
 from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
 from sybil import Sybil
 from sybil.example import SybilFailure
@@ -23,9 +24,8 @@ from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY
 
-_HIDDEN_FROM_TRACEBACKS = (
-    os.path.dirname(pytest_cheatsheet.__file__),
-    os.path.dirname(os.path.dirname(__import__("sybil").__file__)) + os.sep + "sybil",
+_HIDDEN_FROM_TRACEBACKS = tuple(
+    str(Path(package.__file__ or "").parent) + os.sep for package in (pytest_cheatsheet, sybil)
 )
 
 
@@ -167,10 +167,16 @@ class ExampleItem(pytest.Item):
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
-        return self.path, self.step.line - 1, f"{self._location()} [{self.combination_collector.name}]"
+        return (
+            self.path,
+            self.step.line - 1,
+            f"{self._location()} [{self.combination_collector.name}]",
+        )
 
     def _location(self) -> str:
-        return f"{self.parent.parent.nodeid if self.parent and self.parent.parent else self.path}:{self.step.line}"
+        """``cheatsheet/x.md:42``: the sheet's node id and the example's line."""
+        sheet_file = self.combination_collector.parent
+        return f"{sheet_file.nodeid if sheet_file else self.path}:{self.step.line}"
 
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
@@ -181,17 +187,23 @@ class ExampleItem(pytest.Item):
                 f"doctest output differs\n\n{excinfo.value.result}"
             )
         if isinstance(excinfo.value, SheetError):
-            return f"{self._location()} [{self.combination_collector.name}]: {excinfo.value.message}"
+            return (
+                f"{self._location()} [{self.combination_collector.name}]: {excinfo.value.message}"
+            )
         if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
-            return f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
+            return (
+                f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
+            )
         return super().repr_failure(excinfo, style)
 
     def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
         """Hide pytest's, Sybil's and this plugin's frames: show the sheet's."""
         shown = excinfo.traceback.filter(
-            lambda entry: not str(entry.path).startswith(_HIDDEN_FROM_TRACEBACKS)
-            and "_pytest" not in str(entry.path)
-            and "pluggy" not in str(entry.path)
+            lambda entry: (
+                not str(entry.path).startswith(_HIDDEN_FROM_TRACEBACKS)
+                and "_pytest" not in str(entry.path)
+                and "pluggy" not in str(entry.path)
+            )
         )
         return shown or excinfo.traceback[-1:]

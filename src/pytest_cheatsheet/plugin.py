@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
-from pytest_cheatsheet.nodes import SETTINGS, CombinationCollector, Settings, SheetFile
+from pytest_cheatsheet.nodes import SETTINGS, Settings, SheetFile
 from pytest_cheatsheet.report import Report
+from pytest_cheatsheet.summary import Tally, environment, environment_line
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate, UpdateError
 from pytest_cheatsheet.update import apply as apply_updates
-from pytest_cheatsheet.summary import Tally, environment, environment_line
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
 
@@ -48,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cheatsheet-update",
         dest="cheatsheet_update",
         action="store_true",
-        help="rewrite a doctest's expected output in the sheet with what the first combination printed",
+        help="rewrite differing expected outputs with what the sheet's first combination printed",
     )
     parser.addini(
         "cheatsheet_autocast_dtype",
@@ -63,13 +63,17 @@ def pytest_configure(config: pytest.Config) -> None:
     defaults: dict[str, Any] = {}
     narrowing: dict[str, tuple[Any, ...]] = {}
     for axis in AXES:
-        defaults[axis] = _axis_option(axis, config.getini(f"cheatsheet_{axis}"), f"ini option cheatsheet_{axis}")
+        defaults[axis] = _axis_option(
+            axis, config.getini(f"cheatsheet_{axis}"), f"ini option cheatsheet_{axis}"
+        )
         given = config.getoption(f"cheatsheet_{axis}")
         if given is not None:
             narrowing[axis] = _axis_option(axis, given, f"--cheatsheet-{axis}")
     autocast_dtype = config.getini("cheatsheet_autocast_dtype").strip() or None
     if autocast_dtype is not None:
-        autocast_dtype = _axis_option("dtypes", autocast_dtype, "ini option cheatsheet_autocast_dtype")[0]
+        autocast_dtype = _axis_option(
+            "dtypes", autocast_dtype, "ini option cheatsheet_autocast_dtype"
+        )[0]
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
         paths=tuple(Path(path).resolve() for path in config.getini("cheatsheet_paths")),
@@ -102,7 +106,9 @@ def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
     for axis_values in axes:
         names |= {marker_name(str(d).partition(":")[0]) for d in axis_values.get("devices", ())}
         names |= {marker_name(str(d)) for d in axis_values.get("dtypes", ())}
-    markers = [(name, "cheat-sheet combinations with this device or dtype") for name in sorted(names)]
+    markers = [
+        (name, "cheat-sheet combinations with this device or dtype") for name in sorted(names)
+    ]
     markers.append(("autocast", "cheat-sheet combinations run under torch.autocast"))
     return markers
 
@@ -133,13 +139,15 @@ class Recorder:
         self.updates += [
             ExpectedOutputUpdate.from_property(value)
             for name, value in report.user_properties
-            if name == UPDATE_PROPERTY and report.when == "call"
+            if name == UPDATE_PROPERTY and report.when == "call" and isinstance(value, dict)
         ]
 
     def devices(self, config: pytest.Config) -> list[str]:
         settings = config.stash[SETTINGS]
         known = {*settings.axes.devices, *(settings.narrowing.get("devices", ())), "cpu", "cuda"}
-        return sorted({part for name in self.tally.counts for part in name.split("-") if part in known})
+        return sorted(
+            {part for name in self.tally.counts for part in name.split("-") if part in known}
+        )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):  # xdist workers hand their reports on
@@ -159,8 +167,14 @@ class Recorder:
             total = sum(len(lines) for lines in self.updated.values())
             terminalreporter.write_sep("=", f"cheatsheet: updated {total} expected outputs")
             for path, changed_lines in self.updated.items():
-                relative = Path(path).relative_to(config.rootpath) if Path(path).is_relative_to(config.rootpath) else path
-                terminalreporter.write_line(f"{relative}: lines {', '.join(map(str, changed_lines))}")
+                relative = (
+                    Path(path).relative_to(config.rootpath)
+                    if Path(path).is_relative_to(config.rootpath)
+                    else path
+                )
+                terminalreporter.write_line(
+                    f"{relative}: lines {', '.join(map(str, changed_lines))}"
+                )
         lines = self.tally.lines()
         if not lines:
             return

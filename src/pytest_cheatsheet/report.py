@@ -93,7 +93,9 @@ class Report:
         }
 
     def write(self, path: Path, devices: list[str]) -> None:
-        write_atomically(path, json.dumps(self.document(devices), indent=1, ensure_ascii=False) + "\n")
+        write_atomically(
+            path, json.dumps(self.document(devices), indent=1, ensure_ascii=False) + "\n"
+        )
 
 
 def _reason(report: pytest.TestReport, outcome: str) -> str:
@@ -108,7 +110,9 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
     return reason[:MAX_REASON]
 
 
-_EXCEPTION_LINE = re.compile(r"^(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b.*)$")
+_EXCEPTION_LINE = re.compile(
+    r"^(?:E\s+)?([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b.*)$"
+)
 
 
 def _first_line_of_failure(text: str) -> str:

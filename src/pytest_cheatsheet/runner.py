@@ -15,7 +15,7 @@ from pytest_cheatsheet.sheet import Sheet, SheetError, Step
 from pytest_cheatsheet.update import ExpectedOutputUpdate
 
 
-class CombinationDocument(Document):  # type: ignore[misc]
+class CombinationDocument(Document):
     """A sheet's Sybil document with a namespace and evaluator stack for one combination."""
 
     def __init__(self, sheet: Sheet, combination: Combination, record_updates: bool) -> None:
@@ -108,7 +108,8 @@ class CombinationRunner:
     def _replay(self, step: Step) -> None:
         """Run an earlier step for its effect on the namespace; its own outcome is not reported."""
         if step.is_example and any(
-            gate.kind == "requires" and not gate.requirements_hold(self.versions) for gate in step.gates
+            gate.kind == "requires" and not gate.requirements_hold(self.versions)
+            for gate in step.gates
         ):
             return
         if not step.is_example:
@@ -118,7 +119,7 @@ class CombinationRunner:
             self._evaluate(step)
         except KeyboardInterrupt:
             raise
-        except BaseException:  # noqa: BLE001,S110 - a failing earlier step is its own item's report
+        except BaseException:
             pass
 
     def _evaluate(self, step: Step) -> None:

@@ -6,6 +6,7 @@ import ast
 import bisect
 import doctest
 import re
+import textwrap
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,10 +19,10 @@ from sybil.evaluators.skip import Skipper
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.abstract.lexers import LexingException
 from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
+from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
 from pytest_cheatsheet.checker import TensorOutputChecker
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
     DirectiveError,
@@ -29,6 +30,7 @@ from pytest_cheatsheet.directives import (
     MatrixDirective,
     parse_directive,
 )
+from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
@@ -74,7 +76,7 @@ class Sheet:
         return [step for step in self.steps if step.is_example]
 
 
-class _SheetDocTestRunner(DocTestRunner):  # type: ignore[misc]
+class _SheetDocTestRunner(DocTestRunner):
     """Sybil's runner; an unexpected exception shows the sheet's frames at Markdown lines, and
     what was printed instead of the expected output goes to ``updates`` when it is a list."""
 
@@ -94,7 +96,9 @@ class _SheetDocTestRunner(DocTestRunner):  # type: ignore[misc]
                 )
             )
 
-    def report_failure(self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str) -> None:
+    def report_failure(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
+    ) -> None:
         self._record_update(example, want_from_output(got))
         super().report_failure(out, test, example, got)
 
@@ -110,18 +114,19 @@ class _SheetDocTestRunner(DocTestRunner):  # type: ignore[misc]
             lambda m: f'File "{self.sheet_path}", line {self.sheet_line + int(m.group(1)) - 1}',
             "".join(lines),
         )
-        out(self._failure_header(test, example) + "Exception raised:\n" + doctest._indent(text))
+        out("Exception raised:\n" + textwrap.indent(text, "    "))
 
 
-class CheatsheetDocTestEvaluator(DocTestEvaluator):  # type: ignore[misc]
+class CheatsheetDocTestEvaluator(DocTestEvaluator):
     """Sybil's doctest evaluator with the tensor-aware output checker."""
 
     def __init__(self, optionflags: int = 0) -> None:
         super().__init__(optionflags)
         self.checker = TensorOutputChecker()
-        self.runner = _SheetDocTestRunner(optionflags)
+        self.sheet_runner = _SheetDocTestRunner(optionflags)
         # Sybil's DocTestRunner takes no checker; doctest keeps it in ``_checker``.
-        self.runner._checker = self.checker
+        self.sheet_runner._checker = self.checker  # type: ignore[attr-defined]
+        self.runner = self.sheet_runner
 
     def __call__(self, example: Example) -> str:
         __tracebackhide__ = True
@@ -131,9 +136,9 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):  # type: ignore[misc]
             if combination is not None
             else []
         )
-        self.runner.sheet_path = example.path
-        self.runner.sheet_line = example.line
-        self.runner.updates = getattr(example.document, "updates", None)
+        self.sheet_runner.sheet_path = example.path
+        self.sheet_runner.sheet_line = example.line
+        self.sheet_runner.updates = getattr(example.document, "updates", None)
         result: str = super().__call__(example)
         return result
 
@@ -148,7 +153,7 @@ class _BlockError:
         raise SheetError(example.path, example.line, f"cannot parse this block: {self.error}")
 
 
-class _ForgivingDocTestStringParser(DocTestStringParser):  # type: ignore[misc]
+class _ForgivingDocTestStringParser(DocTestStringParser):
     """A doctest parser whose malformed block fails as one example instead of the whole sheet."""
 
     def __call__(self, string: str, name: str) -> Iterable[Region]:
@@ -158,7 +163,7 @@ class _ForgivingDocTestStringParser(DocTestStringParser):  # type: ignore[misc]
             return [Region(0, len(string), error, _BlockError(error))]
 
 
-class CodeBlockParser(PythonCodeBlockParser):  # type: ignore[misc]
+class CodeBlockParser(PythonCodeBlockParser):
     """Sybil's Markdown Python parser with our doctest evaluator."""
 
     def __init__(self, doctest_optionflags: int = 0) -> None:
@@ -168,7 +173,7 @@ class CodeBlockParser(PythonCodeBlockParser):  # type: ignore[misc]
         )
 
 
-class CombinationClearNamespaceParser(ClearNamespaceParser):  # type: ignore[misc]
+class CombinationClearNamespaceParser(ClearNamespaceParser):
     """``<!-- clear-namespace -->`` that keeps ``device``, ``dtype`` and ``autocast``."""
 
     @staticmethod
@@ -242,12 +247,15 @@ def _line_of(error: Exception, text: str) -> int:
 
 def _is_example(region: Region) -> bool:
     evaluator = region.evaluator
-    return not isinstance(evaluator, Skipper) and evaluator is not CombinationClearNamespaceParser.evaluate
+    return (
+        not isinstance(evaluator, Skipper)
+        and evaluator is not CombinationClearNamespaceParser.evaluate
+    )
 
 
 def _python_blocks(document: Document) -> list[tuple[int, int]]:
     """(start, end) of every Python code block, visible or invisible, in order."""
-    parser = PythonCodeBlockParser().codeblock_parser
+    parser = MarkdownCodeBlockParser(language="python")
     spans = {
         (region.start, region.end)
         for region in parser.lexers(document)
@@ -276,7 +284,9 @@ def _directives(document: Document, path: Path) -> list[tuple[int, Any]]:
             except DirectiveError as error:
                 raise SheetError(path, error.line, error.message) from None
     except LexingException as error:
-        raise SheetError(path, _line_of(error, document.text), "cheatsheet directive is not closed with -->") from None
+        raise SheetError(
+            path, _line_of(error, document.text), "cheatsheet directive is not closed with -->"
+        ) from None
     return found
 
 
@@ -288,7 +298,9 @@ def _matrix_directive(
         return None
     if len(matrices) > 1:
         raise SheetError(
-            path, matrices[1][1].line, f"a second matrix directive; the first is at line {matrices[0][1].line}"
+            path,
+            matrices[1][1].line,
+            f"a second matrix directive; the first is at line {matrices[0][1].line}",
         )
     position, matrix = matrices[0]
     if blocks and position > blocks[0][0]:
@@ -310,7 +322,9 @@ def _gates_by_block(
             continue
         following = [block for block in blocks if block[0] > position]
         if not following:
-            raise SheetError(path, gate.line, f"{gate.kind} gate is followed by no Python code block")
+            raise SheetError(
+                path, gate.line, f"{gate.kind} gate is followed by no Python code block"
+            )
         gates[following[0]] = (*gates.get(following[0], ()), gate)
     return gates
 
@@ -362,5 +376,7 @@ def _names_read(source: str) -> set[str]:
         # A block that does not parse fails when run; a plain word search decides its axes.
         return set(re.findall(r"(?<![.\w])(device|dtype)\b(?!\s*=[^=])", source))
     return {
-        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }

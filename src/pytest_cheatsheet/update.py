@@ -76,7 +76,9 @@ def _apply_to_sheet(path: Path, updates: list[ExpectedOutputUpdate]) -> None:
     bom = BOM if text.startswith(BOM) else ""
     text = text.removeprefix(BOM)
     if "\r" in text.replace("\r\n", ""):
-        raise UpdateError(f"{path}: line endings are bare carriage returns; not updating this sheet")
+        raise UpdateError(
+            f"{path}: line endings are bare carriage returns; not updating this sheet"
+        )
     lines = text.split("\n")  # each keeps a trailing "\r" where the sheet uses CRLF
     for update in reversed(updates):  # bottom-up, so earlier line numbers stay valid
         first = update.line - 1
@@ -87,7 +89,9 @@ def _apply_to_sheet(path: Path, updates: list[ExpectedOutputUpdate]) -> None:
         start = first + update.source_lines
         old_count = update.old_want.count("\n")
         old_lines = [line.rstrip("\r") for line in lines[start : start + old_count]]
-        expected_old = [prefix + line if line else prefix.rstrip() for line in update.old_want.splitlines()]
+        expected_old = [
+            prefix + line if line else prefix.rstrip() for line in update.old_want.splitlines()
+        ]
         if [line.rstrip() for line in old_lines] != [line.rstrip() for line in expected_old]:
             raise UpdateError(
                 f"{path}:{update.line}: the expected output changed since the run; not updating"
