@@ -165,7 +165,8 @@ class Recorder:
             terminalreporter.write_line(f"cheatsheet update failed: {error}", red=True)
         if self.updated:
             total = sum(len(lines) for lines in self.updated.values())
-            terminalreporter.write_sep("=", f"cheatsheet: updated {total} expected outputs")
+            noun = "output" if total == 1 else "outputs"
+            terminalreporter.write_sep("=", f"cheatsheet: updated {total} expected {noun}")
             for path, changed_lines in self.updated.items():
                 relative = (
                     Path(path).relative_to(config.rootpath)

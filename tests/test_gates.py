@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from conftest import SheetWriter
+
+TORCH = torch.__version__.split("+")[0]
+
+
+def test_a_requires_gate_skips_the_next_block_with_the_requirement_as_reason(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write(
+        "gates.md",
+        """
+        <!-- cheatsheet: requires torch>=99.0 -->
+        ```python
+        >>> 1 + 1
+        2
+        >>> 2 + 2
+        4
+        ```
+
+        ```python
+        >>> 3 + 3
+        6
+        ```
+        """,
+    )
+    result = sheets.run("-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(
+        [f"SKIPPED * requires torch>=99.0 (have torch {torch.__version__})"]
+    )
+
+
+def test_a_requires_gate_that_holds_runs_the_block(sheets: SheetWriter) -> None:
+    sheets.write(
+        "gates.md",
+        """
+        <!-- cheatsheet: requires torch>=2.0,<99 numpy>=1 python>=3.10 -->
+        ```python
+        >>> 1 + 1
+        2
+        ```
+        """,
+    )
+    sheets.run().assert_outcomes(passed=1)
+
+
+def test_an_xfail_gate_expects_failure_only_where_every_condition_holds(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write(
+        "xfail.md",
+        f"""
+        <!-- cheatsheet: devices=cpu dtypes=float32,float16 -->
+        ```python
+        >>> import torch
+        ```
+
+        <!-- cheatsheet: xfail torch>={TORCH} dtypes=float16 reason="half is coarse" -->
+        ```python
+        >>> torch.tensor(1.0001, dtype=dtype).item() > 1.0
+        True
+        ```
+        """,
+    )
+    result = sheets.run("-rxX", "-v")
+    result.assert_outcomes(passed=3, xfailed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*xfail.md::float16::line:8 XFAIL*",
+            "XFAIL *float16*expected to fail where*half is coarse",
+        ]
+    )
+
+
+def test_an_unexpected_pass_of_an_xfail_gate_fails(sheets: SheetWriter) -> None:
+    sheets.write(
+        "xpass.md",
+        """
+        <!-- cheatsheet: xfail python>=3 reason="believed broken" -->
+        ```python
+        >>> 1 + 1
+        2
+        ```
+        """,
+    )
+    result = sheets.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*XPASS(strict)*believed broken*"])
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        ("requires", "requires needs a version condition"),
+        ("requires jax>=1", "unknown condition 'jax>=1'"),
+        ("requires torch>>2", "malformed version condition 'torch>>2'"),
+        ("xfail", "xfail needs a condition"),
+        ("requires torch>=2 dtypes=float16", "requires takes versions only"),
+    ],
+)
+def test_a_bad_gate_is_a_collection_error_naming_file_line_and_problem(
+    sheets: SheetWriter, directive: str, message: str
+) -> None:
+    sheets.write("bad.md", f"# t\n\n<!-- cheatsheet: {directive} -->\n```python\n>>> 1\n1\n```\n")
+    result = sheets.run()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*cheatsheet/bad.md:3: *{message}*"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_a_gate_followed_by_no_code_block_is_an_error(sheets: SheetWriter) -> None:
+    sheets.write("bad.md", "```python\n>>> 1\n1\n```\n\n<!-- cheatsheet: requires torch>=2 -->\n")
+    result = sheets.run()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*bad.md:6: requires gate is followed by no Python code block*"])
