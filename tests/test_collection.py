@@ -322,3 +322,37 @@ def test_a_malformed_doctest_block_fails_as_one_example(sheets: SheetWriter) -> 
     result.stdout.fnmatch_lines(
         ["*malformed.md:2 [[]any]: cannot parse this block*lacks blank after >>>*"]
     )
+
+
+def test_a_failing_skip_condition_fails_the_next_example_at_the_directive_line_only(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write(
+        "skips.md",
+        """
+        <!-- skip: next if(undefined_name, reason="x") -->
+        ```python
+        >>> 1
+        1
+        ```
+
+        <!-- skip: next if(True, reason="a later skip") -->
+        ```python
+        >>> 2
+        3
+        ```
+
+        ```python
+        >>> 3
+        3
+        ```
+        """,
+    )
+    result = sheets.run("-rs")
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*skips.md:1 [[]any]: this directive failed: NameError: *undefined_name*",
+            "SKIPPED [[]1] cheatsheet/skips.md:9: a later skip",
+        ]
+    )

@@ -187,9 +187,9 @@ class ExampleItem(pytest.Item):
                 f"doctest output differs\n\n{excinfo.value.result}"
             )
         if isinstance(excinfo.value, SheetError):
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: {excinfo.value.message}"
-            )
+            sheet_file = self.combination_collector.parent
+            location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"
+            return f"{location} [{self.combination_collector.name}]: {excinfo.value.message}"
         if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
             return (

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 
 from sybil import Document, Example
+from sybil.evaluators.skip import Skipper
 
 from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
 from pytest_cheatsheet.matrix import Combination
@@ -92,7 +93,9 @@ class CombinationRunner:
             self._state.restore()
             self._state = GlobalState.capture()
             self._open_namespace()
-        for earlier in self.sheet.steps[self.next_index : step.index]:
+        while self.next_index < step.index:
+            earlier = self.sheet.steps[self.next_index]
+            self.next_index += 1  # a step that fails as set-up is not replayed again
             self._replay(earlier)
         self.next_index = step.index + 1
         self.take_updates()
@@ -131,12 +134,23 @@ class CombinationRunner:
             except SheetError:
                 raise
             except Exception as error:
+                self._forget_skip_state(step)
                 raise SheetError(
-                    self.sheet.path, step.line, f"directive failed: {type(error).__name__}: {error}"
+                    self.sheet.path,
+                    step.line,
+                    f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
         with self._autocast():
             example.evaluate()
+
+    def _forget_skip_state(self, step: Step) -> None:
+        """After a skip directive failed (a condition that raised, say), drop its half-made
+        state so that later skip directives of this run are judged on their own."""
+        skipper = step.region.evaluator
+        if isinstance(skipper, Skipper) and self.document is not None:
+            skipper.document_state.pop(self.document, None)
+            self.document.pop_evaluator(skipper)
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

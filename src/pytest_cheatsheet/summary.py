@@ -77,8 +77,10 @@ class Tally:
             row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
             reasons = self.skip_reasons.get(name)
             if reasons:
-                reason, _ = reasons.most_common(1)[0]
-                row += f"  ({reason})" if reason else ""
+                (reason, _), others = reasons.most_common(1)[0], len(reasons) - 1
+                if others:
+                    reason += f"; and {others} other reason{'s' if others > 1 else ''}"
+                row += f"  ({reason})"
             lines.append(row)
         return lines
 
