@@ -6,8 +6,9 @@ The expected output of a doctest is compared with what a combination printed, to
   ``layout=``) that the expected output does not write at that place are ignored; a keyword that is
   written is checked;
 - integers must be equal; other numbers may differ by the tolerance of the dtypes in play
-  (torch.testing.assert_close's defaults) plus half a unit in the last digit written (like
-  pytest's NUMBER, but no looser than rounding: ``41.`` is exact, ``0.76`` means 0.755 to 0.765);
+  (torch.testing.assert_close's defaults) plus the rounding of both printed numbers, half a unit
+  in the last digit of each (like pytest's NUMBER, but no looser than rounding: ``41.`` is exact,
+  ``0.76`` means 0.755 to 0.765);
 - runs of whitespace are equal (tensor columns realign when a number's width changes).
 """
 
@@ -91,7 +92,7 @@ def tokenize(text: str) -> list[Token]:
 @dataclass(frozen=True)
 class Tolerance:
     """How far a printed float may be from the one written: ``atol + rtol * |expected|``,
-    plus half a unit in the last digit written."""
+    plus half a unit in the last digit written and in the last digit printed."""
 
     rtol: float
     atol: float
@@ -105,13 +106,16 @@ class Tolerance:
         rtol, atol, dtype = max(candidates)
         return cls(rtol, atol, dtype)
 
-    def allowed(self, expected: float, written: str) -> float:
-        return self.atol + self.rtol * abs(expected) + digits_tolerance(written)
+    def allowed(self, expected: float, written: str, printed: str = "") -> float:
+        """The largest |printed - written| allowed: both sides were rounded when printed, so
+        ``54.5981`` (float32) and ``54.5982`` (float64) may print the same value."""
+        rounding = digits_tolerance(written) + digits_tolerance(printed)
+        return self.atol + self.rtol * abs(expected) + rounding
 
     def describe(self) -> str:
         return (
             f"rtol={self.rtol:g}, atol={self.atol:g} ({self.dtype}) "
-            "plus half a unit in the last digit written"
+            "plus half a unit in the last digit written and printed"
         )
 
 
@@ -190,10 +194,12 @@ def _compare_numbers(written: str, printed: str, tolerance: Tolerance) -> str | 
             return None
         return f"expected {written}, got {printed}"
     difference = abs(actual - expected)
-    allowed = tolerance.allowed(expected, written)
+    allowed = tolerance.allowed(expected, written, printed)
     if difference <= allowed:
         return None
-    return f"expected {written}, got {printed}: |difference| {difference:.3g} > allowed {allowed:.3g}"
+    return (
+        f"expected {written}, got {printed}: |difference| {difference:.3g} > allowed {allowed:.3g}"
+    )
 
 
 def actual_dtypes(actual: str) -> list[str]:

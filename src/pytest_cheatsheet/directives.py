@@ -76,7 +76,10 @@ class Gate:
     @property
     def text(self) -> str:
         parts = [requirement.text for requirement in self.requirements]
-        parts += [f"{axis}={','.join(map(_axis_text, values))}" for axis, values in self.conditions.items()]
+        parts += [
+            f"{axis}={','.join(map(_axis_text, values))}"
+            for axis, values in self.conditions.items()
+        ]
         return " ".join(parts)
 
     def requirements_hold(self, versions: Mapping[str, str]) -> bool:
@@ -132,7 +135,9 @@ def parse_directive(text: str, line: int) -> Directive:
     return MatrixDirective(line, _parse_axes(words, line, allowed=AXES))
 
 
-def _parse_axes(words: list[str], line: int, allowed: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+def _parse_axes(
+    words: list[str], line: int, allowed: tuple[str, ...]
+) -> dict[str, tuple[Any, ...]]:
     axes: dict[str, tuple[Any, ...]] = {}
     for word in words:
         key, equals, value = word.partition("=")
@@ -160,7 +165,9 @@ def _parse_gate(kind: str, words: list[str], line: int) -> Gate:
     for word in words:
         if word.startswith("reason="):
             if kind != "xfail":
-                raise DirectiveError(line, "reason= is only valid on xfail; requires says its own reason")
+                raise DirectiveError(
+                    line, "reason= is only valid on xfail; requires says its own reason"
+                )
             reason = word.removeprefix("reason=")
         elif word.split("=", 1)[0] in AXES:
             if kind != "xfail":
@@ -192,7 +199,9 @@ def parse_requirement(word: str, line: int) -> Requirement:
                     f"{package}>=2.3,<2.6",
                 ) from None
             if not specifier_text:
-                raise DirectiveError(line, f"{word!r} has no version condition; write e.g. {package}>=2.3")
+                raise DirectiveError(
+                    line, f"{word!r} has no version condition; write e.g. {package}>=2.3"
+                )
             return Requirement(package, specifier, word)
     raise DirectiveError(
         line,

@@ -68,7 +68,11 @@ class Axes:
         )
 
     def replace(self, **values: Sequence[Any]) -> Axes:
-        merged: dict[str, tuple[Any, ...]] = {"devices": self.devices, "dtypes": self.dtypes, "autocast": self.autocast}
+        merged: dict[str, tuple[Any, ...]] = {
+            "devices": self.devices,
+            "dtypes": self.dtypes,
+            "autocast": self.autocast,
+        }
         merged.update({key: tuple(value) for key, value in values.items()})
         return Axes(**merged)
 
@@ -145,7 +149,9 @@ def combinations(axes: Axes, used: frozenset[str], autocast_dtype: str | None) -
             device,
             dtype,
             autocast,
-            (autocast_dtype or autocast_dtype_for(device_type(device or "cpu"))) if autocast else None,
+            (autocast_dtype or autocast_dtype_for(device_type(device or "cpu")))
+            if autocast
+            else None,
         )
         for device, dtype, autocast in itertools.product(devices, dtypes, axes.autocast)
     ]
@@ -203,16 +209,17 @@ def parse_dtype(value: str) -> str:
     name = value.removeprefix("torch.")
     canonical = _dtype_names().get(name)
     if canonical is None:
+        others = sorted(set(_dtype_names().values()) - set(COMMON_DTYPES))
         raise AxisError(
             f"unknown dtype {value!r}; valid: {', '.join(COMMON_DTYPES)}, "
-            f"or any other torch dtype ({', '.join(sorted(set(_dtype_names().values()) - set(COMMON_DTYPES)))})"
+            f"or any other torch dtype ({', '.join(others)})"
         )
     return canonical
 
 
 @cache
 def _dtype_names() -> dict[str, str]:
-    """Every ``torch.<name>`` that is a dtype, mapped to its canonical name (``half`` -> float16)."""
+    """Every ``torch.<name>`` that is a dtype, mapped to its canonical name (half -> float16)."""
     import torch
 
     names = {}
