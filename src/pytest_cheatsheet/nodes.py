@@ -143,6 +143,7 @@ class ExampleItem(pytest.Item):
                     "line": step.line,
                     "heading": step.heading,
                     "combination": parent.combination.id,
+                    "device": parent.combination.device,
                 },
             )
         )

@@ -11,7 +11,7 @@ from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_va
 from pytest_cheatsheet.nodes import SETTINGS, Settings, SheetFile
 from pytest_cheatsheet.report import Report
 from pytest_cheatsheet.summary import Tally, environment, environment_line
-from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate, UpdateError
+from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
 from pytest_cheatsheet.update import apply as apply_updates
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
@@ -142,23 +142,13 @@ class Recorder:
             if name == UPDATE_PROPERTY and report.when == "call" and isinstance(value, dict)
         ]
 
-    def devices(self, config: pytest.Config) -> list[str]:
-        settings = config.stash[SETTINGS]
-        known = {*settings.axes.devices, *(settings.narrowing.get("devices", ())), "cpu", "cuda"}
-        return sorted(
-            {part for name in self.tally.counts for part in name.split("-") if part in known}
-        )
-
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):  # xdist workers hand their reports on
             return
         if self.updates:
-            try:
-                self.updated = apply_updates(self.updates)
-            except UpdateError as error:
-                self.update_errors.append(str(error))
+            self.updated, self.update_errors = apply_updates(self.updates)
         if self.report is not None and self.report_path is not None:
-            self.report.write(self.report_path, self.devices(session.config))
+            self.report.write(self.report_path, sorted(self.tally.devices))
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         for error in self.update_errors:
@@ -179,8 +169,7 @@ class Recorder:
         lines = self.tally.lines()
         if not lines:
             return
-        devices = self.devices(config)
         terminalreporter.write_sep("=", "cheatsheet: what was verified")
-        terminalreporter.write_line(environment_line(environment(devices)))
+        terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
         for line in lines:
             terminalreporter.write_line(line)

@@ -23,11 +23,6 @@ def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
     return None
 
 
-def combination_of(report: pytest.TestReport) -> str | None:
-    properties = example_properties(report)
-    return None if properties is None else str(properties["combination"])
-
-
 def outcome_of(report: pytest.TestReport) -> str | None:
     """The outcome this report settles for its example, or None if another phase settles it."""
     if report.when == "call":
@@ -56,12 +51,15 @@ class Tally:
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    devices: set[str] = field(default_factory=set)
 
     def add(self, report: pytest.TestReport) -> None:
-        combination = combination_of(report)
+        properties = example_properties(report)
         outcome = outcome_of(report)
-        if combination is None or outcome is None:
+        if properties is None or outcome is None:
             return
+        combination = str(properties["combination"])
+        self.devices.add(properties.get("device") or "cpu")
         self.counts[combination][outcome] += 1
         if outcome == "skipped":
             self.skip_reasons[combination][skip_reason(report)] += 1

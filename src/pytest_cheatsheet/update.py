@@ -58,16 +58,22 @@ def want_from_exception(exc_info: Any) -> str:
     return "Traceback (most recent call last):\n    ...\n" + "".join(exception_only)
 
 
-def apply(updates: Iterable[ExpectedOutputUpdate]) -> dict[str, list[int]]:
-    """Apply updates, one atomic write per sheet; return the changed lines by sheet."""
+def apply(updates: Iterable[ExpectedOutputUpdate]) -> tuple[dict[str, list[int]], list[str]]:
+    """Apply updates, one atomic write per sheet; return the changed lines by sheet, and why
+    the sheets that could not be updated safely were left as they were."""
     by_path: dict[str, dict[int, ExpectedOutputUpdate]] = defaultdict(dict)
     for update in updates:
         by_path[update.path][update.line] = update
     changed: dict[str, list[int]] = {}
-    for path, updates_by_line in by_path.items():
-        _apply_to_sheet(Path(path), sorted(updates_by_line.values(), key=lambda u: u.line))
-        changed[path] = sorted(updates_by_line)
-    return changed
+    errors: list[str] = []
+    for path, updates_by_line in sorted(by_path.items()):
+        try:
+            _apply_to_sheet(Path(path), sorted(updates_by_line.values(), key=lambda u: u.line))
+        except (UpdateError, OSError, UnicodeDecodeError) as error:
+            errors.append(str(error) if isinstance(error, UpdateError) else f"{path}: {error}")
+        else:
+            changed[path] = sorted(updates_by_line)
+    return changed, errors
 
 
 def _apply_to_sheet(path: Path, updates: list[ExpectedOutputUpdate]) -> None:
