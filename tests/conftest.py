@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import textwrap
 
+import hypothesis  # noqa: F401 - imported lazily by its pytest plugin; pytester would re-import it
 import pytest
 import torch._dynamo  # noqa: F401 - imported lazily by torch; pytester would unload and re-import it
 

@@ -295,7 +295,15 @@ def test_tracebacks_show_the_sheet_not_the_plugin_or_sybil(sheets: SheetWriter) 
     )
     result = sheets.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*raises.md:3: ValueError"])
+    result.stdout.fnmatch_lines(
+        [
+            "cheatsheet/raises.md:5: in <module>",
+            "    f()",
+            "cheatsheet/raises.md:3: in f",
+            '    raise ValueError("boom")',
+            "E   ValueError: boom",
+        ]
+    )
     output = result.stdout.str()
     assert "sybil/" not in output
     assert "pytest_cheatsheet/" not in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sys
@@ -13,6 +14,26 @@ from typing import Any
 
 SEED = 0
 _TORCH_PRINT_OPTIONS = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+# Switches under torch.backends that change results or speed, legacy ones first: restoring them
+# in this order leaves the fp32_precision ones (torch 2.9's API) exactly as they were.
+_TORCH_BACKEND_SWITCHES = (
+    "cuda.matmul.allow_tf32",
+    "cuda.matmul.allow_fp16_reduced_precision_reduction",
+    "cuda.matmul.allow_bf16_reduced_precision_reduction",
+    "cudnn.allow_tf32",
+    "cudnn.benchmark",
+    "cudnn.deterministic",
+    "fp32_precision",
+    "cuda.matmul.fp32_precision",
+    "cudnn.fp32_precision",
+    "cudnn.conv.fp32_precision",
+    "cudnn.rnn.fp32_precision",
+    "mkldnn.fp32_precision",
+    "mkldnn.matmul.fp32_precision",
+    "mkldnn.conv.fp32_precision",
+    "mkldnn.rnn.fp32_precision",
+)
+_UNREADABLE = object()
 
 
 @dataclass
@@ -24,10 +45,11 @@ class GlobalState:
     sys_path: list[str]
     modules: dict[str, ModuleType]
     random_state: object
+    recursion_limit: int
+    logging: dict[str, Any]
     warnings_context: warnings.catch_warnings
     numpy: dict[str, Any] = field(default_factory=dict)
     torch: dict[str, Any] = field(default_factory=dict)
-
 
     @classmethod
     def capture(cls) -> GlobalState:
@@ -39,6 +61,8 @@ class GlobalState:
             sys_path=list(sys.path),
             modules=dict(sys.modules),
             random_state=random.getstate(),
+            recursion_limit=sys.getrecursionlimit(),
+            logging=_capture_logging(),
             warnings_context=warnings_context,
         )
         state.numpy = _capture_numpy()
@@ -51,6 +75,8 @@ class GlobalState:
         sys.path[:] = self.sys_path
         _restore_modules(self.modules, self.sys_path)
         random.setstate(self.random_state)  # type: ignore[arg-type]
+        sys.setrecursionlimit(self.recursion_limit)
+        _restore_logging(self.logging)
         self.warnings_context.__exit__(None, None, None)
         _restore_numpy(self.numpy)
         _restore_torch(self.torch)
@@ -81,15 +107,32 @@ def _restore_modules(saved: dict[str, ModuleType], sys_path: list[str]) -> None:
     site-packages, the project) stay: dropping torch's lazily imported submodules or a C
     extension would break the next run.
     """
-    roots = tuple(str(Path(entry or os.getcwd()).resolve()) for entry in sys_path)
+    roots = [Path(entry or os.getcwd()).resolve() for entry in sys_path]
     for name in set(sys.modules) - set(saved):
         module = sys.modules[name]
         filename = getattr(module, "__file__", None)
-        if filename and not str(Path(filename).resolve()).startswith(roots):
+        if filename and not _is_under(Path(filename).resolve(), roots):
             del sys.modules[name]
     for name, module in saved.items():
         if sys.modules.get(name) is not module:
             sys.modules[name] = module
+
+
+def _is_under(path: Path, roots: list[Path]) -> bool:
+    """Whether ``path`` lies in one of ``roots`` (``/a/project_2`` is not in ``/a/project``)."""
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def _capture_logging() -> dict[str, Any]:
+    """``logging.disable`` and the root logger's level. Not the handlers: pytest swaps its own
+    capturing handlers in and out at every test phase."""
+    root = logging.getLogger()
+    return {"disable": root.manager.disable, "level": root.level}
+
+
+def _restore_logging(saved: dict[str, Any]) -> None:
+    logging.disable(saved["disable"])
+    logging.getLogger().setLevel(saved["level"])
 
 
 def _capture_numpy() -> dict[str, Any]:
@@ -121,20 +164,24 @@ def _capture_torch() -> dict[str, Any]:
         "printoptions": {name: getattr(print_options, name) for name in _TORCH_PRINT_OPTIONS},
         "deterministic": torch.are_deterministic_algorithms_enabled(),
         "deterministic_warn_only": torch.is_deterministic_algorithms_warn_only_enabled(),
-        "matmul_precision": torch.get_float32_matmul_precision(),
+        "matmul_precision": _float32_matmul_precision(),
+        "backends": {
+            switch: value
+            for switch in _TORCH_BACKEND_SWITCHES
+            if (value := _read_backend_switch(switch)) is not _UNREADABLE
+        },
         "anomaly": torch.is_anomaly_enabled(),
         "rng": torch.get_rng_state(),
         "num_threads": torch.get_num_threads(),
     }
-    if hasattr(torch, "get_default_device"):
-        state["default_device"] = torch.get_default_device()
+    state["default_device"] = _default_device()
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda_rng"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def _restore_torch(saved: dict[str, Any]) -> None:
-    """Set back what differs (some setters are not free: the deterministic flag imports inductor)."""
+    """Set back what differs (not every setter is free: the deterministic one imports inductor)."""
     import torch
 
     current = _capture_torch()
@@ -151,8 +198,14 @@ def _restore_torch(saved: dict[str, Any]) -> None:
         torch.use_deterministic_algorithms(
             saved["deterministic"], warn_only=saved["deterministic_warn_only"]
         )
-    if current["matmul_precision"] != saved["matmul_precision"]:
+    if (
+        saved["matmul_precision"] is not None
+        and current["matmul_precision"] != saved["matmul_precision"]
+    ):
         torch.set_float32_matmul_precision(saved["matmul_precision"])
+    for switch, value in saved["backends"].items():
+        if _read_backend_switch(switch) != value:
+            _write_backend_switch(switch, value)
     if current["anomaly"] != saved["anomaly"]:
         torch.set_anomaly_enabled(saved["anomaly"])
     if current["num_threads"] != saved["num_threads"]:
@@ -165,14 +218,64 @@ def _restore_torch(saved: dict[str, Any]) -> None:
         torch.set_default_device(None if default_device == torch.device("cpu") else default_device)
 
 
-def release_device_memory(device_type: str) -> None:
-    """Free what a finished combination left in the device's caching allocator."""
-    import gc
+def _default_device() -> Any:
+    """The device factory functions use: torch.get_default_device() where it answers (torch
+    2.3 to 2.8 raise AttributeError after set_default_device(None); before 2.3 it is absent),
+    else the device of a new empty tensor."""
+    import torch
 
-    gc.collect()
+    try:
+        return torch.get_default_device()
+    except AttributeError:
+        return torch.empty(()).device
+
+
+def _float32_matmul_precision() -> str | None:
+    """torch's float32 matmul precision, or None where a mix of its legacy and fp32_precision
+    settings makes torch refuse to say."""
+    import torch
+
+    try:
+        return torch.get_float32_matmul_precision()
+    except RuntimeError:
+        return None
+
+
+def _read_backend_switch(switch: str) -> Any:
+    """``torch.backends.<switch>``, or _UNREADABLE where this torch lacks it or refuses to say."""
+    import torch
+
+    value: Any = torch.backends
+    try:
+        for name in switch.split("."):
+            value = getattr(value, name)
+    except (AttributeError, AssertionError, RuntimeError):  # torch < 2.2 asserts on unknown names
+        return _UNREADABLE
+    return value
+
+
+def _write_backend_switch(switch: str, value: Any) -> None:
+    import torch
+
+    owner: Any = torch.backends
+    *path, name = switch.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    setattr(owner, name, value)
+
+
+def release_device_memory(device_type: str) -> None:
+    """Free what a finished combination left in the device's caching allocator.
+
+    The caller has dropped the combination's namespace and collected garbage: a collection
+    costs a quarter of a second with torch loaded, so only a device with a cache collects again.
+    """
     if device_type == "cuda":
+        import gc
+
         import torch
 
         if torch.cuda.is_available() and torch.cuda.is_initialized():
+            gc.collect()
             torch.cuda.synchronize()
             torch.cuda.empty_cache()

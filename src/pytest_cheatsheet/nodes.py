@@ -82,6 +82,20 @@ class SheetFile(pytest.File):
         return f"{self.nodeid or self.path}:{error.line}"
 
 
+class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A combination's device is absent here: its examples are skipped."""
+
+
+def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[str, int, str]:
+    """Where a device skip is reported: the sheet's matrix directive (or its first line), so that
+    ``-rs`` shows one line per sheet and device, not one per example or the plugin's frame."""
+    line = 1
+    if isinstance(item, ExampleItem):
+        matrix = item.combination_collector.sheet.matrix
+        line = matrix.line if matrix is not None else 1
+    return (str(item.path), line, f"Skipped: {skip}")
+
+
 def _update_target(matrix: list[Combination]) -> Combination | None:
     """The combination whose output --cheatsheet-update writes: the first that runs here with
     autocast off (the matrix's first device and dtype, unless that device is absent)."""
@@ -118,7 +132,7 @@ class CombinationCollector(pytest.Collector):
     def setup(self) -> None:
         device = self.combination.device
         if device is not None and not device_is_available(device):
-            pytest.skip(f"device {device!r} is not available")
+            raise DeviceUnavailable(f"device {device!r} is not available")
         self.runner.start()
 
     def teardown(self) -> None:
@@ -196,6 +210,10 @@ class ExampleItem(pytest.Item):
             return (
                 f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
             )
+        if style is None and self.config.getoption("tbstyle", "auto") == "auto":
+            # pytest cannot tell where a statement starts in Markdown and would print the sheet
+            # from its first line; the short style shows the failing lines of the sheet.
+            style = "short"
         return super().repr_failure(excinfo, style)
 
     def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
-from pytest_cheatsheet.nodes import SETTINGS, Settings, SheetFile
+from pytest_cheatsheet.nodes import (
+    SETTINGS,
+    DeviceUnavailable,
+    Settings,
+    SheetFile,
+    device_skip_location,
+)
 from pytest_cheatsheet.report import Report
 from pytest_cheatsheet.summary import Tally, environment, environment_line
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
@@ -111,6 +118,16 @@ def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
     ]
     markers.append(("autocast", "cheat-sheet combinations run under torch.autocast"))
     return markers
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
+        report.longrepr = device_skip_location(item, call.excinfo.value)
+    return report
 
 
 @pytest.hookimpl(trylast=True)

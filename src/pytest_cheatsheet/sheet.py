@@ -107,7 +107,7 @@ class _SheetDocTestRunner(DocTestRunner):
     ) -> None:
         self._record_update(example, want_from_exception(exc_info))
         error_type, error, tb = exc_info
-        tb = tb.tb_next if tb is not None and tb.tb_next is not None else tb  # doctest's own frame
+        tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
         lines = traceback.format_exception(error_type, error, tb)
         doctest_name = re.compile(r'File "<doctest [^>]*>", line (\d+)')
         text = doctest_name.sub(
@@ -226,10 +226,15 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     for index, example in enumerate(document.examples()):
         region = example.region
         block = _block_of(region.start, blocks)
+        line = example.line
+        if block is not None and isinstance(region.parsed, doctest.Example):
+            # Sybil places a doctest by its offset in the block's source with any list or
+            # quote prefix stripped; the doctest's own line number within the block is exact.
+            line = text.count("\n", 0, block[0]) + 2 + region.parsed.lineno
         steps.append(
             Step(
                 index=index,
-                line=example.line,
+                line=line,
                 column=example.column,
                 region=region,
                 is_example=_is_example(region),

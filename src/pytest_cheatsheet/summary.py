@@ -103,6 +103,13 @@ def environment(devices: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def describe_device(device: str) -> str:
+    try:
+        return _describe_device(device)
+    except Exception as error:  # a summary line must not end the session
+        return f"unknown ({type(error).__name__}: {error})"
+
+
+def _describe_device(device: str) -> str:
     from pytest_cheatsheet.matrix import device_is_available
 
     if not device_is_available(device):
