@@ -162,6 +162,9 @@ class ExampleItem(pytest.Item):
             )
         )
         versions = installed_versions()
+        device = parent.combination.device
+        if device is not None and not device_is_available(device):
+            return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
                 self.add_marker(pytest.mark.skip(reason=gate.skip_reason(versions)))

@@ -27,11 +27,12 @@ import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from pytest_cheatsheet.summary import environment, example_properties, outcome_of, skip_reason
+
+if TYPE_CHECKING:
+    import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
 SCHEMA_VERSION = 1
 MAX_REASON = 500

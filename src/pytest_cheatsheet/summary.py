@@ -7,9 +7,11 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
+
 
 EXAMPLE_PROPERTY = "cheatsheet"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
