@@ -364,3 +364,10 @@ def test_a_failing_skip_condition_fails_the_next_example_at_the_directive_line_o
             "SKIPPED [[]1] cheatsheet/skips.md:9: a later skip",
         ]
     )
+
+
+def test_p_no_cheatsheet_turns_the_plugin_off(sheets: SheetWriter) -> None:
+    sheets.write("tanh.md", TANH_SHEET)
+    result = sheets.run("-p", "no:cheatsheet")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "cheatsheet: what was verified" not in result.stdout.str()
