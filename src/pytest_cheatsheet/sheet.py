@@ -335,11 +335,12 @@ def _gates_by_block(
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
+    """(position, title) of every Markdown heading outside fenced code."""
     document = Document(text, "")
-    fenced = [(region.start, region.end) for region in _ANY_FENCE(document)]
+    fenced = sorted((region.start, region.end) for region in _ANY_FENCE(document))
     headings = []
     for match in _HEADING.finditer(text):
-        if not any(start <= match.start() < end for start, end in fenced):
+        if _block_of(match.start(), fenced) is None:
             headings.append((match.start(), match.group("title")))
     return headings
 
@@ -368,6 +369,8 @@ def _used_axes(regions: Iterable[Region]) -> frozenset[str]:
     """The axes whose names (``device``, ``dtype``) the sheet's code reads."""
     used = set()
     for source in _sources(regions):
+        if source.isascii() and "device" not in source and "dtype" not in source:
+            continue  # no name to find: spare the parse
         for name in _names_read(source):
             if name in AXIS_NAMES:
                 used.add(AXIS_NAMES[name])
