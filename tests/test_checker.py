@@ -607,3 +607,9 @@ def test_every_value_beyond_the_stated_tolerance_is_rejected(
     printed = f"{actual:.16e}"  # 17 digits: the printed side adds next to no rounding
     assert abs(float(printed) - expected) > tolerance.allowed(expected, written, printed)
     assert isinstance(compare(written, printed, tolerance), Mismatch)
+
+
+def test_blankline_markers_keep_the_tolerance() -> None:
+    checker = TensorOutputChecker()
+    assert checker.check_output("0.3\n<BLANKLINE>\n", "0.30000000000000004\n\n", 0)
+    assert not checker.check_output("0.4\n<BLANKLINE>\n", "0.30000000000000004\n\n", 0)

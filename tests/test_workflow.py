@@ -21,7 +21,7 @@ def workflow() -> dict[Any, Any]:
 
 def test_the_workflow_runs_on_pushes_and_pull_requests(workflow: dict[Any, Any]) -> None:
     # PyYAML reads the bare key `on` as the boolean True.
-    triggers = workflow.get("on", workflow.get(True))
+    triggers = workflow["on"] if "on" in workflow else workflow[True]
     assert {"push", "pull_request"} <= set(triggers)
 
 

@@ -56,6 +56,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_BLANKLINE_LINE = re.compile(rf"^{re.escape(doctest.BLANKLINE_MARKER)}[ \t]*$", re.MULTILINE)
 _ACTUAL_DTYPE = re.compile(r"dtype=(?:torch\.)?(\w+)")
 
 
@@ -243,6 +244,8 @@ class TensorOutputChecker(SybilOutputChecker):
             if doctest.ELLIPSIS_MARKER not in got:
                 return False
             # Both print "...": a summarised tensor, whose numbers need the tolerance.
+        if not optionflags & doctest.DONT_ACCEPT_BLANKLINE:
+            want = _BLANKLINE_LINE.sub("", want)
         self.last_mismatch = compare(want, got, tolerance)
         return self.last_mismatch is None
 

@@ -109,6 +109,13 @@ class CombinationRunner:
         self.next_index = step.index + 1
         self.take_updates()
         self._evaluate(step)
+        if step.index == self.sheet.examples[-1].index:
+            # Directives after the last example have no item of their own: a failing one
+            # fails the last example, naming its own line.
+            while self.next_index < len(self.sheet.steps):
+                trailing = self.sheet.steps[self.next_index]
+                self.next_index += 1
+                self._evaluate(trailing)
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
         """The expected-output updates recorded since the last call."""

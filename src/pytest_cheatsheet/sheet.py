@@ -39,10 +39,15 @@ _ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 
 
+MAX_MESSAGE = 500
+
+
 class SheetError(Exception):
     """A sheet that cannot be collected; the message starts with ``path:line:``."""
 
     def __init__(self, path: Path | str, line: int, message: str) -> None:
+        if len(message) > MAX_MESSAGE:  # Sybil's lexer quotes the rest of the document
+            message = message[: MAX_MESSAGE - 1] + "…"
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
