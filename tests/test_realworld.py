@@ -10,30 +10,18 @@ to a reason of design. Every difference a fixture shows is listed here with its 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path, PurePosixPath
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from conftest import load_benchmark
+
 FIXTURES = Path(__file__).resolve().parent / "realworld"
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return module
-
-
-realworld = _load("realworld")
+realworld = load_benchmark("realworld")
 
 # What the plugin reports for each fixture: the fixtures fail where their authors meant them to.
 OUR_OUTCOMES: dict[str, dict[str, int]] = {
