@@ -1,0 +1,70 @@
+"""Whatever text a sheet holds, parsing it gives a sheet or a SheetError naming file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_cheatsheet.sheet import Sheet, SheetError, make_sybil, parse_sheet
+
+FRAGMENTS = [
+    "```python\n",
+    "```\n",
+    "~~~python\n",
+    "```pycon\n",
+    ">>> 1 + 1\n",
+    "2\n",
+    "... x\n",
+    ">>>print(1)\n",
+    "<!-- cheatsheet: devices=cpu -->\n",
+    "<!-- cheatsheet: dtypes=float17 -->\n",
+    "<!-- cheatsheet: requires torch>=2 -->\n",
+    "<!-- cheatsheet: xfail -->\n",
+    "<!-- cheatsheet: ",
+    "<!-- skip: next -->\n",
+    "<!-- skip: nonsense -->\n",
+    "<!-- skip: start if(dtype == 1) -->\n",
+    "<!-- clear-namespace -->\n",
+    "<!-- invisible-code-block: python\n",
+    "-->\n",
+    "# heading\n",
+    "- item\n  ",
+    "> ",
+    "\t",
+    "\r\n",
+    "\ufeff",
+    "文字 ",
+    "\n",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)), max_size=30))
+def test_any_text_parses_or_raises_a_sheet_error(tmp_path: Path, parts: list[str]) -> None:
+    path = tmp_path / "sheet.md"
+    path.write_text("".join(parts), encoding="utf-8", newline="")
+    outcome: Sheet | SheetError
+    try:
+        outcome = parse_sheet(path, make_sybil(tmp_path))
+    except SheetError as error:
+        outcome = error
+    if isinstance(outcome, SheetError):
+        assert outcome.line >= 1
+        assert str(outcome).startswith(f"{path}:{outcome.line}: ")
+    else:
+        assert all(step.line >= 1 for step in outcome.steps)
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe", b"ok\n\x80\n", b"```python\n>>> 1\n\xc3\n```\n"])
+def test_bytes_that_are_not_utf8_are_an_error_naming_the_line(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "sheet.md"
+    path.write_bytes(data)
+    with pytest.raises(SheetError, match="not valid UTF-8") as error:
+        parse_sheet(path, make_sybil(tmp_path))
+    first_bad = next(index for index, byte in enumerate(data) if byte >= 0x80)
+    assert error.value.line == data.count(b"\n", 0, first_bad) + 1
