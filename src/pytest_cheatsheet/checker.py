@@ -56,6 +56,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_INTEGER = re.compile(r"[+-]?\d+")
 _BLANKLINE_LINE = re.compile(rf"^{re.escape(doctest.BLANKLINE_MARKER)}[ \t]*$", re.MULTILINE)
 _ACTUAL_DTYPE = re.compile(r"dtype=(?:torch\.)?(\w+)")
 
@@ -69,7 +70,7 @@ class Token:
 
     @property
     def is_integer(self) -> bool:
-        return self.kind == "number" and re.fullmatch(r"[+-]?\d+", self.text) is not None
+        return self.kind == "number" and _INTEGER.fullmatch(self.text) is not None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -182,8 +183,8 @@ def _compare_tokens(want: Token, have: Token, tolerance: Tolerance) -> str | Non
 def _compare_numbers(written: str, printed: str, tolerance: Tolerance) -> str | None:
     if written == printed:
         return None
-    expected_is_integer = re.fullmatch(r"[+-]?\d+", written) is not None
-    actual_is_integer = re.fullmatch(r"[+-]?\d+", printed) is not None
+    expected_is_integer = _INTEGER.fullmatch(written) is not None
+    actual_is_integer = _INTEGER.fullmatch(printed) is not None
     if expected_is_integer or actual_is_integer:
         # Decimal, not int: int() refuses strings over 4300 digits.
         if expected_is_integer and actual_is_integer and Decimal(written) == Decimal(printed):
