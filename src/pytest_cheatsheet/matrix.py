@@ -7,10 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import torch
+from typing import Any
 
 AXES = ("devices", "dtypes", "autocast")
 AUTOCAST_VALUES = ("off", "on")
@@ -122,14 +119,12 @@ class Combination:
             "autocast": self.autocast,
         }
 
-    def torch_dtypes(self) -> tuple[torch.dtype, ...]:
+    def dtype_names(self) -> tuple[str, ...]:
         """The dtypes whose rounding may show in this combination's outputs."""
-        import torch
-
         names = [self.dtype or "float32"]
         if self.autocast_dtype is not None:
             names.append(self.autocast_dtype)
-        return tuple(getattr(torch, name) for name in names)
+        return tuple(names)
 
 
 def marker_name(value: str) -> str:

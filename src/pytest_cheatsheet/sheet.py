@@ -136,11 +136,7 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):
     def __call__(self, example: Example) -> str:
         __tracebackhide__ = True
         combination = getattr(example.document, "combination", None)
-        self.checker.dtypes = (
-            [str(dtype).removeprefix("torch.") for dtype in combination.torch_dtypes()]
-            if combination is not None
-            else []
-        )
+        self.checker.dtypes = combination.dtype_names() if combination is not None else ()
         self.sheet_runner.sheet_path = example.path
         self.sheet_runner.sheet_line = example.line
         self.sheet_runner.updates = getattr(example.document, "updates", None)
@@ -220,7 +216,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
             for region in parser(document):
                 document.add(region)
         except (LexingException, ValueError) as error:
-            raise SheetError(path, _line_of(error, text), str(error)) from None
+            raise SheetError(path, _line_of(error), str(error)) from None
     regions = [region for _, region in document.regions]
     blocks = _python_blocks(document)
     directives = _directives(document, path)
@@ -250,7 +246,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions))
 
 
-def _line_of(error: Exception, text: str) -> int:
+def _line_of(error: Exception) -> int:
     match = _LINE_IN_MESSAGE.search(str(error))
     return int(match.group(1)) if match else 1
 
@@ -295,7 +291,7 @@ def _directives(document: Document, path: Path) -> list[tuple[int, Any]]:
                 raise SheetError(path, error.line, error.message) from None
     except LexingException as error:
         raise SheetError(
-            path, _line_of(error, document.text), "cheatsheet directive is not closed with -->"
+            path, _line_of(error), "cheatsheet directive is not closed with -->"
         ) from None
     return found
 
