@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import traceback
 import unittest
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from sybil.example import SybilFailure
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
@@ -65,6 +67,9 @@ class SheetFile(pytest.File):
             sheet = parse_sheet(self.path, settings.sybil)
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
+        for line, message in sheet.warnings:
+            warning = CheatsheetWarning(f"{self.nodeid or self.path}:{line}: {message}")
+            warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
         matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)

@@ -28,8 +28,10 @@ from pytest_cheatsheet.directives import (
     DirectiveError,
     Gate,
     MatrixDirective,
+    ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.readers import apply_reader_defaults, shadowing_warnings
 from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
@@ -75,6 +77,7 @@ class Sheet:
     steps: list[Step]
     matrix: MatrixDirective | None
     used_axes: frozenset[str]
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, message), shown at collection
 
     @property
     def examples(self) -> list[Step]:
@@ -222,6 +225,10 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     directives = _directives(document, path)
     matrix = _matrix_directive(directives, blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
+    marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
+    reader_blocks, errors = apply_reader_defaults(marks, blocks, regions)
+    if errors:
+        raise SheetError(path, *errors[0])
     headings = _headings(text)
     steps = []
     for index, example in enumerate(document.examples()):
@@ -243,7 +250,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 gates=gates_by_block.get(block, ()) if block is not None else (),
             )
         )
-    return Sheet(path, text, regions, steps, matrix, _used_axes(regions))
+    warnings = shadowing_warnings(steps, reader_blocks)
+    return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
 
 
 def _line_of(error: Exception) -> int:
