@@ -5,6 +5,7 @@ Forms (HTML comments, so GitHub shows nothing)::
     <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float16 autocast=off,on -->
     <!-- cheatsheet: requires torch>=2.3 numpy<2 -->
     <!-- cheatsheet: xfail torch<2.1 dtypes=float16 devices=cpu reason="..." -->
+    <!-- cheatsheet: reader-defaults -->
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pytest_cheatsheet.matrix import (
 
 DIRECTIVE_NAME = "cheatsheet"
 GATE_KINDS = ("requires", "xfail")
+READER_DEFAULTS = "reader-defaults"
 PACKAGES = ("torch", "numpy", "python")
 
 
@@ -115,7 +117,15 @@ def _axis_text(value: Any) -> str:
     return str(value)
 
 
-Directive = MatrixDirective | Gate
+@dataclass(frozen=True)
+class ReaderDefaults:
+    """The next code block sets ``device``/``dtype`` for a reader; each combination re-binds its
+    own values after running it."""
+
+    line: int
+
+
+Directive = MatrixDirective | Gate | ReaderDefaults
 
 
 def parse_directive(text: str, line: int) -> Directive:
@@ -127,11 +137,17 @@ def parse_directive(text: str, line: int) -> Directive:
     if not words:
         raise DirectiveError(
             line,
-            "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) "
-            f"or a gate ({', '.join(GATE_KINDS)})",
+            "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) or a gate "
+            f"({', '.join(GATE_KINDS)}), or {READER_DEFAULTS}",
         )
     if words[0] in GATE_KINDS:
         return _parse_gate(words[0], words[1:], line)
+    if words[0] == READER_DEFAULTS:
+        if len(words) > 1:
+            raise DirectiveError(
+                line, f"{READER_DEFAULTS} takes nothing after it, got {words[1]!r}"
+            )
+        return ReaderDefaults(line)
     return MatrixDirective(line, _parse_axes(words, line, allowed=AXES))
 
 
