@@ -6,10 +6,12 @@ import contextlib
 import gc
 import warnings
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from sybil import Document, Example
 from sybil.evaluators.skip import Skipper
 
+from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
 from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
@@ -19,12 +21,23 @@ from pytest_cheatsheet.update import ExpectedOutputUpdate
 class CombinationDocument(Document):
     """A sheet's Sybil document with a namespace and evaluator stack for one combination."""
 
-    def __init__(self, sheet: Sheet, combination: Combination, record_updates: bool) -> None:
+    def __init__(
+        self,
+        sheet: Sheet,
+        combination: Combination,
+        record_updates: bool,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
+    ) -> None:
         super().__init__(sheet.text, str(sheet.path))
         self.regions = [(region.start, region) for region in sheet.regions]
         self.combination = combination
         # What doctests printed instead of their expected output, for --cheatsheet-update.
         self.updates: list[ExpectedOutputUpdate] | None = [] if record_updates else None
+        # What the output checker needs to know of the example it checks (set per step).
+        self.check_context = check_context
+        # (region start, audit) of each doctest checked, for --cheatsheet-audit.
+        self.audits: list[tuple[int, Any]] | None = [] if audit else None
 
 
 class CombinationRunner:
@@ -41,11 +54,15 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
     ) -> None:
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
         self.record_updates = record_updates
+        self.check_context = check_context
+        self.audit = audit
         self.document: CombinationDocument | None = None
         self.examples: list[Example] = []
         self.next_index = 0
@@ -84,7 +101,9 @@ class CombinationRunner:
 
     def _open_namespace(self) -> None:
         seed_everything()
-        self.document = CombinationDocument(self.sheet, self.combination, self.record_updates)
+        self.document = CombinationDocument(
+            self.sheet, self.combination, self.record_updates, self.check_context, self.audit
+        )
         self.document.namespace.update(self.combination.namespace())
         self.examples = [
             Example(self.document, step.line, step.column, step.region, self.document.namespace)
@@ -157,6 +176,8 @@ class CombinationRunner:
                     f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
+        if self.check_context is not None and self.document is not None:
+            self.document.check_context = self.check_context.with_tolerance(step.tolerance)
         with self._autocast():
             example.evaluate()
 

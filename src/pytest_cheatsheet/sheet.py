@@ -22,9 +22,10 @@ from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, 
 from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
-from pytest_cheatsheet.checker import TensorOutputChecker
+from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker, ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
+    BlockTolerance,
     DirectiveError,
     Gate,
     MatrixDirective,
@@ -65,6 +66,7 @@ class Step:
     is_example: bool
     heading: str
     gates: tuple[Gate, ...] = ()
+    tolerance: ToleranceOverride | None = None  # a tolerance directive before its block
 
 
 @dataclass
@@ -135,12 +137,18 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):
 
     def __call__(self, example: Example) -> str:
         __tracebackhide__ = True
-        combination = getattr(example.document, "combination", None)
-        self.checker.dtypes = combination.dtype_names() if combination is not None else ()
+        self.checker.context = getattr(example.document, "check_context", None) or CheckContext()
+        audits = getattr(example.document, "audits", None)
+        self.checker.passed = [] if audits is not None else None
         self.sheet_runner.sheet_path = example.path
         self.sheet_runner.sheet_line = example.line
         self.sheet_runner.updates = getattr(example.document, "updates", None)
         result: str = super().__call__(example)
+        if audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
+            from pytest_cheatsheet.audit import audit_output
+
+            for want, got, flags in self.checker.passed or ():
+                audits.append((example.region.start, audit_output(self.checker, want, got, flags)))
         return result
 
 
@@ -222,6 +230,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     directives = _directives(document, path)
     matrix = _matrix_directive(directives, blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
+    tolerances = _tolerances_by_block(directives, blocks, path)
     headings = _headings(text)
     steps = []
     for index, example in enumerate(document.examples()):
@@ -241,6 +250,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 is_example=_is_example(region),
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
+                tolerance=tolerances.get(block) if block is not None else None,
             )
         )
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions))
@@ -333,6 +343,23 @@ def _gates_by_block(
             )
         gates[following[0]] = (*gates.get(following[0], ()), gate)
     return gates
+
+
+def _tolerances_by_block(
+    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
+) -> dict[tuple[int, int], ToleranceOverride]:
+    tolerances: dict[tuple[int, int], ToleranceOverride] = {}
+    for position, directive in directives:
+        if isinstance(directive, BlockTolerance):
+            following = [block for block in blocks if block[0] > position]
+            if not following:
+                raise SheetError(
+                    path, directive.line, "tolerance directive is followed by no Python code block"
+                )
+            if following[0] in tolerances:
+                raise SheetError(path, directive.line, "a second tolerance directive for one block")
+            tolerances[following[0]] = directive.tolerance
+    return tolerances
 
 
 def _headings(text: str) -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 EXAMPLE_PROPERTY = "cheatsheet"
+AUDIT_PROPERTY = "cheatsheet_audit"  # see audit.py
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 
 
