@@ -7,7 +7,7 @@ import traceback
 import unittest
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
+from pytest_cheatsheet.audit import audit_of
+from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.readers import CheatsheetWarning
@@ -28,7 +30,7 @@ from pytest_cheatsheet.seam import (
     SybilFailure,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY
+from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY
 
 _HIDDEN_FROM_TRACEBACKS = (
@@ -92,17 +94,59 @@ class Settings:
     autocast_dtype: str | None
     sybil: Sybil
     update: bool = False
+    audit: bool = False
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
 
     def collects(self, path: Path) -> bool:
         return path.suffix == ".md" and any(
             path == root or root in path.parents for root in self.paths
         )
 
-    def axes_for(self, sheet: Sheet) -> Axes:
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
         axes = self.axes
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
-        return axes.narrowed(self.narrowing)
+        return axes
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: its first declared
+        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
+        Raise SheetError when ``written=`` names no combination the sheet declares."""
+        axes = self.declared_axes(sheet)
+        candidates = [
+            Combination(device, dtype, False)
+            for device in (axes.devices if "devices" in sheet.used_axes else (None,))
+            for dtype in (axes.dtypes if "dtypes" in sheet.used_axes else (None,))
+        ]
+        written = sheet.matrix.written if sheet.matrix is not None else None
+        if written is None:
+            return candidates[0]
+        for combination in candidates:
+            if combination.id == written:
+                return combination
+        assert sheet.matrix is not None
+        raise SheetError(
+            sheet.path,
+            sheet.matrix.line,
+            f"written={written!r} names no combination of this sheet; valid: "
+            f"{', '.join(combination.id for combination in candidates)}",
+        )
+
+    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
+        """What the output checker needs to know of the sheet's examples in ``combination``."""
+        written = self.written_combination(sheet)
+        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
+        return CheckContext(
+            written=combination == written,
+            dtype=combination.dtype or DEFAULT_DTYPE,
+            autocast_dtype=combination.autocast_dtype,
+            written_dtype=written.dtype or DEFAULT_DTYPE,
+            tolerance=tolerance.over(self.tolerance),
+        )
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -115,6 +159,7 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil)
+            settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         for line, message in sheet.warnings:
@@ -131,6 +176,8 @@ class SheetFile(pytest.File):
                 sheet=sheet,
                 combination=combination,
                 updates_output=combination == update_target,
+                check_context=settings.check_context(sheet, combination),
+                audit=settings.audit,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -166,13 +213,25 @@ class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
     def __init__(
-        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+        self,
+        *,
+        sheet: Sheet,
+        combination: Combination,
+        updates_output: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
         self.runner = CombinationRunner(
-            sheet, combination, installed_versions(), record_updates=updates_output
+            sheet,
+            combination,
+            installed_versions(),
+            record_updates=updates_output,
+            check_context=check_context,
+            audit=audit,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -243,6 +302,8 @@ class ExampleItem(pytest.Item):
         finally:
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+            if runner.audit:
+                self.user_properties.append((AUDIT_PROPERTY, audit_of(self.step, runner)))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (

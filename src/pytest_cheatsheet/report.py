@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_cheatsheet.summary import (
+    AUDIT_PROPERTY,
     environment,
     example_properties,
     failure_of,
@@ -53,6 +54,7 @@ class Record:
     outcome: str
     reason: str
     duration: float
+    audit: dict[str, Any] | None = None  # with --cheatsheet-audit: how strong its check is
 
 
 class Report:
@@ -77,6 +79,9 @@ class Report:
                 duration=0.0,
             )
         record.duration += report.duration
+        for name, value in report.user_properties:
+            if name == AUDIT_PROPERTY and isinstance(value, dict):
+                record.audit = value
         outcome = outcome_of(report)
         if outcome is None:
             return
@@ -96,7 +101,10 @@ class Report:
             },
             "platform": env["platform"],
             "devices": env["devices"],
-            "results": [asdict(record) for record in self.records.values()],
+            "results": [
+                {key: value for key, value in asdict(record).items() if value is not None}
+                for record in self.records.values()
+            ],
         }
 
     def write(self, path: Path, devices: list[str]) -> None:

@@ -6,7 +6,10 @@ import contextlib
 import gc
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
 
+from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
 from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.seam import BlockParseFailure, Run, RunContext
@@ -28,11 +31,17 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
     ) -> None:
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
         self.record_updates = record_updates
+        self.check_context = check_context
+        self.audit = audit
+        # (region start, audit) of each doctest checked, for --cheatsheet-audit.
+        self.audits: list[tuple[int, Any]] | None = [] if audit else None
         self.document: Run | None = None
         self.next_index = 0
         self._state: GlobalState | None = None
@@ -77,7 +86,7 @@ class CombinationRunner:
             self.sheet.text,
             str(self.sheet.path),
             self.sheet.regions,
-            RunContext(self.combination, updates),
+            RunContext(self.combination, updates, self.check_context, self.audits),
         )
         self.document.namespace.update(self.combination.namespace())
         self.next_index = 0
@@ -148,6 +157,9 @@ class CombinationRunner:
                     f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
+        if self.check_context is not None:
+            check = self.check_context.with_tolerance(step.tolerance)
+            self.document.context = replace(self.document.context, check=check)
         with self._autocast():
             try:
                 self.document.evaluate(step.index)

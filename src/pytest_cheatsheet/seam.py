@@ -35,7 +35,7 @@ from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFenced
 from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 
 if TYPE_CHECKING:
-    from pytest_cheatsheet.checker import TensorOutputChecker
+    from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
     from pytest_cheatsheet.matrix import Combination
 
 __all__ = [
@@ -81,6 +81,10 @@ class RunContext:
 
     combination: Combination
     updates: list[ExpectedOutputUpdate] | None = None
+    # What the output checker needs to know of the example it checks (set per step).
+    check: CheckContext | None = None
+    # (region start, audit) of each doctest checked, for --cheatsheet-audit; None: no audit.
+    audits: list[tuple[int, Any]] | None = None
 
 
 class DoctestMismatch(SybilFailure):
@@ -144,7 +148,8 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        difference = self.tensor_checker.last_mismatch
+        last = self.tensor_checker.last
+        difference = last.mismatch if last is not None else None
         self.mismatch = (example.want, got, difference.reason if difference else None)
         self._record_update(example, want_from_output(got))
         super().report_failure(out, test, example, got)
@@ -179,7 +184,10 @@ class SheetDocTestEvaluator:
 
     def evaluate(self, example: Example, context: RunContext) -> None:
         __tracebackhide__ = True
-        self.checker.dtypes = context.combination.dtype_names()
+        from pytest_cheatsheet.checker import CheckContext
+
+        self.checker.context = context.check or CheckContext()
+        self.checker.passed = [] if context.audits is not None else None
         runner = self.sheet_runner
         runner.sheet_path, runner.sheet_line = example.path, example.line
         runner.updates, runner.mismatch, runner.raised = context.updates, None, None
@@ -198,6 +206,13 @@ class SheetDocTestEvaluator:
         finally:
             if added_name:
                 namespace.pop("__name__", None)  # the example may have deleted it
+        if context.audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
+            from pytest_cheatsheet.audit import audit_output
+
+            for want, got, flags in self.checker.passed or ():
+                context.audits.append(
+                    (example.region.start, audit_output(self.checker, want, got, flags))
+                )
         result = "".join(output)
         if not result:
             return

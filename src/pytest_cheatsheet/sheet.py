@@ -11,8 +11,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
+    BlockTolerance,
     DirectiveError,
     Gate,
     MatrixDirective,
@@ -72,6 +74,7 @@ class Step:
     heading: str
     gates: tuple[Gate, ...] = ()
     rebinds_combination: bool = False  # the last step of a reader-defaults block
+    tolerance: ToleranceOverride | None = None  # a tolerance directive before its block
 
 
 @dataclass
@@ -115,6 +118,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     )
     if errors:
         raise SheetError(path, *errors[0])
+    tolerances = _tolerances_by_block(directives, blocks, path)
     headings = _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
@@ -136,6 +140,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
                 rebinds_combination=index in rebinding,
+                tolerance=tolerances.get(block) if block is not None else None,
             )
         )
     warnings = shadowing_warnings(steps, reader_blocks)
@@ -208,6 +213,23 @@ def _gates_by_block(
             )
         gates[following[0]] = (*gates.get(following[0], ()), gate)
     return gates
+
+
+def _tolerances_by_block(
+    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
+) -> dict[tuple[int, int], ToleranceOverride]:
+    tolerances: dict[tuple[int, int], ToleranceOverride] = {}
+    for position, directive in directives:
+        if isinstance(directive, BlockTolerance):
+            following = [block for block in blocks if block[0] > position]
+            if not following:
+                raise SheetError(
+                    path, directive.line, "tolerance directive is followed by no Python code block"
+                )
+            if following[0] in tolerances:
+                raise SheetError(path, directive.line, "a second tolerance directive for one block")
+            tolerances[following[0]] = directive.tolerance
+    return tolerances
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
