@@ -18,7 +18,8 @@ from sybil.example import SybilFailure
 
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
-from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.matrix import AXES, Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.report import FAILURE_PROPERTY, failure_property
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
@@ -46,14 +47,43 @@ class Settings:
             path == root or root in path.parents for root in self.paths
         )
 
-    def axes_for(self, sheet: Sheet) -> Axes:
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
         axes = self.axes
         if sheet.matrix is not None:
-            axes = axes.replace(**sheet.matrix.axes)
-        return axes.narrowed(self.narrowing)
+            axes = axes.replace(
+                **{axis: values for axis, values in sheet.matrix.axes.items() if axis in AXES}
+            )
+        return axes
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: the one its matrix
+        directive names with ``written=``, else its first device and first dtype (declared, not
+        narrowed by --cheatsheet-* options) with autocast off."""
+        declared = combinations(self.declared_axes(sheet), sheet.used_axes, self.autocast_dtype)
+        written = _written_key(sheet)
+        for combination in declared:
+            if (combination.id == written) if written else not combination.autocast:
+                return combination
+        # autocast=on only: the written combination is not in the matrix, and never runs.
+        first = declared[0]
+        return Combination(first.device, first.dtype, False)
 
 
 SETTINGS = pytest.StashKey[Settings]()
+
+
+def _written_key(sheet: Sheet) -> str | None:
+    """The combination id the matrix directive's ``written=`` key names, if any."""
+    if sheet.matrix is None:
+        return None
+    written = getattr(sheet.matrix, "written", None) or sheet.matrix.axes.get("written")
+    if isinstance(written, (tuple, list)):
+        written = written[0] if written else None
+    return str(written) if written else None
 
 
 class SheetFile(pytest.File):
@@ -68,14 +98,15 @@ class SheetFile(pytest.File):
         if not sheet.examples:
             return
         matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
-        update_target = _update_target(matrix) if settings.update else None
+        written = settings.written_combination(sheet)
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
                 name=combination.id,
                 sheet=sheet,
                 combination=combination,
-                updates_output=combination == update_target,
+                written_combination=written,
+                updates_output=settings.update and combination == written,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -96,26 +127,22 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     return (str(item.path), line, f"Skipped: {skip}")
 
 
-def _update_target(matrix: list[Combination]) -> Combination | None:
-    """The combination whose output --cheatsheet-update writes: the first that runs here with
-    autocast off (the matrix's first device and dtype, unless that device is absent)."""
-    for combination in matrix:
-        if not combination.autocast and (
-            combination.device is None or device_is_available(combination.device)
-        ):
-            return combination
-    return None
-
-
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
     def __init__(
-        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+        self,
+        *,
+        sheet: Sheet,
+        combination: Combination,
+        written_combination: Combination | None = None,
+        updates_output: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet, combination, installed_versions(), record_updates=updates_output
         )
@@ -158,6 +185,7 @@ class ExampleItem(pytest.Item):
                     "heading": step.heading,
                     "combination": parent.combination.id,
                     "device": parent.combination.device,
+                    "written_combination": parent.written_combination.id,
                 },
             )
         )
@@ -182,7 +210,9 @@ class ExampleItem(pytest.Item):
             raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
         finally:
             for update in runner.take_updates():
-                self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+                self.user_properties.append((FAILURE_PROPERTY, failure_property(update)))
+                if runner.record_updates:
+                    self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (

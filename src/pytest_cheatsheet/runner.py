@@ -23,8 +23,10 @@ class CombinationDocument(Document):
         super().__init__(sheet.text, str(sheet.path))
         self.regions = [(region.start, region) for region in sheet.regions]
         self.combination = combination
-        # What doctests printed instead of their expected output, for --cheatsheet-update.
-        self.updates: list[ExpectedOutputUpdate] | None = [] if record_updates else None
+        # What doctests printed instead of their expected output: for the report, and for
+        # --cheatsheet-update where this is the sheet's written combination (record_updates).
+        self.updates: list[ExpectedOutputUpdate] = []
+        self.record_updates = record_updates
 
 
 class CombinationRunner:
@@ -119,7 +121,7 @@ class CombinationRunner:
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
         """The expected-output updates recorded since the last call."""
-        if self.document is None or self.document.updates is None:
+        if self.document is None:
             return []
         updates, self.document.updates[:] = list(self.document.updates), []
         return updates

@@ -30,7 +30,12 @@ from pytest_cheatsheet.directives import (
     MatrixDirective,
     parse_directive,
 )
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+from pytest_cheatsheet.update import (
+    ExpectedOutputUpdate,
+    make_update,
+    want_from_exception,
+    want_from_failure,
+)
 
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
@@ -87,30 +92,29 @@ class _SheetDocTestRunner(DocTestRunner):
 
     sheet_path = ""
     sheet_line = 0
+    sheet_text = ""
     updates: list[ExpectedOutputUpdate] | None = None
 
-    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+    def _record_update(self, example: doctest.Example, new_want: str, printed: str) -> None:
         if self.updates is not None:
             self.updates.append(
-                ExpectedOutputUpdate(
-                    path=self.sheet_path,
-                    line=self.sheet_line,
-                    source_lines=example.source.count("\n"),
-                    old_want=example.want,
-                    new_want=new_want,
+                make_update(
+                    self.sheet_path, self.sheet_text, self.sheet_line, example, new_want, printed
                 )
             )
 
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        self._record_update(example, want_from_output(got))
+        new_want = want_from_failure(example, got)
+        self._record_update(example, new_want, got if example.exc_msg is None else new_want)
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
-        self._record_update(example, want_from_exception(exc_info))
+        new_want = want_from_exception(exc_info)
+        self._record_update(example, new_want, new_want)
         error_type, error, tb = exc_info
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
         lines = traceback.format_exception(error_type, error, tb)
@@ -139,6 +143,7 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):
         self.checker.dtypes = combination.dtype_names() if combination is not None else ()
         self.sheet_runner.sheet_path = example.path
         self.sheet_runner.sheet_line = example.line
+        self.sheet_runner.sheet_text = example.document.text
         self.sheet_runner.updates = getattr(example.document, "updates", None)
         result: str = super().__call__(example)
         return result
