@@ -520,7 +520,7 @@ def _run_at_once(sheets: SheetWriter, commands: list[list[str]]) -> list[str]:
     logs = [sheets.pytester.path / f"run{index}.log" for index in range(len(commands))]
     runs = []
     for command, log in zip(commands, logs, strict=True):
-        with log.open("wb") as stream:
+        with log.open("w") as stream:
             runs.append(sheets.pytester.popen(command, stdout=stream, stderr=subprocess.STDOUT))
     for run in runs:
         run.wait(timeout=300)

@@ -23,7 +23,7 @@ from pytest_cheatsheet.report import FAILURE_PROPERTY, failure_property
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
 
 _HIDDEN_FROM_TRACEBACKS = tuple(
     str(Path(package.__file__ or "").parent) + os.sep for package in (pytest_cheatsheet, sybil)
@@ -232,7 +232,7 @@ class ExampleItem(pytest.Item):
         if isinstance(excinfo.value, SybilFailure):
             return (
                 f"{self._location()} [{self.combination_collector.name}]: "
-                f"doctest output differs\n\n{excinfo.value.result}"
+                f"doctest output differs\n\n{escape_surrogates(excinfo.value.result)}"
             )
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent

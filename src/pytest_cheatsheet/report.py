@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_cheatsheet.summary import environment, example_properties, outcome_of, skip_reason
+from pytest_cheatsheet.update import escape_surrogates
 
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
@@ -69,7 +70,10 @@ class Record:
 
 def failure_property(update: ExpectedOutputUpdate) -> dict[str, str]:
     """What the report keeps of a failed doctest: its expected and printed output, bounded."""
-    return {"expected": _bounded(update.old_want), "printed": _bounded(update.printed)}
+    return {
+        "expected": _bounded(escape_surrogates(update.old_want)),
+        "printed": _bounded(escape_surrogates(update.printed)),
+    }
 
 
 def _bounded(text: str, limit: int = MAX_OUTPUT) -> str:
@@ -110,6 +114,9 @@ class Report:
             return
         record.outcome = outcome
         record.reason = _reason(report, outcome)
+        if report.when not in ("setup", "call", "teardown"):
+            crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
+            record.reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
         failure = _failure(report) if outcome == "failed" else None
         record.expected = failure["expected"] if failure else None
         record.printed = failure["printed"] if failure else None

@@ -61,7 +61,10 @@ class ExpectedOutputUpdate:
     refusal: str = ""
 
     def as_property(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            key: escape_surrogates(value) if isinstance(value, str) else value
+            for key, value in asdict(self).items()
+        }
 
     @classmethod
     def from_property(cls, value: dict[str, Any]) -> ExpectedOutputUpdate:
@@ -70,6 +73,12 @@ class ExpectedOutputUpdate:
     @property
     def new_lines(self) -> list[str]:
         return _lines(self.new_want)
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (what undecodable bytes decode to) as ``\\udXXX``: what
+    pytest-xdist sends between processes must encode as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _lines(text: str) -> list[str]:
