@@ -56,7 +56,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cheatsheet-update",
         dest="cheatsheet_update",
         action="store_true",
-        help="rewrite differing expected outputs with what the sheet's first combination printed",
+        help="rewrite differing expected outputs with what the sheet's written combination "
+        "printed (its first device and dtype, autocast off)",
     )
     parser.addini(
         "cheatsheet_autocast_dtype",
