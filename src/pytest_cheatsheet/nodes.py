@@ -117,7 +117,11 @@ class SheetFile(pytest.File):
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         if not sheet.examples:
             return
-        matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
+        # Axes the sheet declares multiply; an ini default axis its code never reads does not.
+        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
+        matrix = combinations(
+            settings.axes_for(sheet), sheet.used_axes | declared, settings.autocast_dtype
+        )
         update_target = _update_target(matrix) if settings.update else None
         for combination in matrix:
             yield CombinationCollector.from_parent(
@@ -146,13 +150,36 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     return (str(item.path), line, f"Skipped: {skip}")
 
 
+def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
+    """A sheet error (a failing directive, a block that cannot run) is a failure even under an
+    xfail gate: the gate expects the example's code to fail, not the sheet to be broken."""
+    if isinstance(error, SheetError) and hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        del report.wasxfail
+
+
+def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
+    """Put each combination's examples together and in file order, where its first example
+    is: a combination runs its sheet from the top, so any other order (pytest-randomly's
+    shuffle, --ff) costs a replay of the sheet per example. Other items keep their places."""
+    groups: dict[pytest.Item | pytest.Collector, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(
+            item.combination_collector if isinstance(item, ExampleItem) else item, []
+        ).append(item)
+    ordered = []
+    for group in groups.values():
+        if len(group) > 1:
+            group.sort(key=lambda item: item.step.index if isinstance(item, ExampleItem) else 0)
+        ordered.extend(group)
+    items[:] = ordered
+
+
 def _update_target(matrix: list[Combination]) -> Combination | None:
     """The combination whose output --cheatsheet-update writes: the first that runs here with
     autocast off (the matrix's first device and dtype, unless that device is absent)."""
     for combination in matrix:
-        if not combination.autocast and (
-            combination.device is None or device_is_available(combination.device)
-        ):
+        if not combination.autocast and device_is_available(combination.target_device):
             return combination
     return None
 
@@ -180,8 +207,8 @@ class CombinationCollector(pytest.Collector):
             yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
 
     def setup(self) -> None:
-        device = self.combination.device
-        if device is not None and not device_is_available(device):
+        device = self.combination.target_device
+        if not device_is_available(device):
             raise DeviceUnavailable(f"device {device!r} is not available")
         self.runner.start()
 
@@ -207,13 +234,12 @@ class ExampleItem(pytest.Item):
                     "line": step.line,
                     "heading": step.heading,
                     "combination": parent.combination.id,
-                    "device": parent.combination.device,
+                    "device": parent.combination.target_device,
                 },
             )
         )
         versions = installed_versions()
-        device = parent.combination.device
-        if device is not None and not device_is_available(device):
+        if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
