@@ -120,7 +120,7 @@ class Report:
         env = environment(devices)
         return {
             "schema": SCHEMA_VERSION,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "versions": {
                 key: env[key]
                 for key in ("python", "torch", "cuda", "numpy", "sybil", "pytest_cheatsheet")
