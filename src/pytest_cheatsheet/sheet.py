@@ -148,7 +148,10 @@ class CheatsheetDocTestEvaluator(DocTestEvaluator):
             from pytest_cheatsheet.audit import audit_output
 
             for want, got, flags in self.checker.passed or ():
-                audits.append((example.region.start, audit_output(self.checker, want, got, flags)))
+                if want.strip():  # an expected nothing is not an output checked
+                    audits.append(
+                        (example.region.start, audit_output(self.checker, want, got, flags))
+                    )
         return result
 
 
