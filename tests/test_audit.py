@@ -17,6 +17,7 @@ from pytest_cheatsheet.audit import (
     perturbations,
 )
 from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
+from pytest_cheatsheet.seam import ParsedRegion
 from pytest_cheatsheet.sheet import Step
 
 
@@ -81,7 +82,8 @@ def test_on_another_dtype_a_number_within_its_tolerance_is_counted_not_weak() ->
 
 
 def step_of(parsed: object) -> Step:
-    return Step(0, 1, 0, Region(0, 1, parsed, None), True, "")
+    region = Region(0, 1, parsed, None)
+    return Step(0, 1, 0, region, True, ParsedRegion(region, 1, 0, True, None), "")
 
 
 @pytest.mark.parametrize(

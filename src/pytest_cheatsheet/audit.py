@@ -165,11 +165,10 @@ def _asserts(source: str) -> bool:
 
 def audit_of(step: Step, runner: CombinationRunner) -> dict[str, Any]:
     """The audit property of one example: its outputs' audits and whether it checks nothing."""
-    document = runner.document
     outputs: list[dict[str, Any]] = []
-    if document is not None and document.audits is not None:
-        outputs = [audit for start, audit in document.audits if start == step.region.start]
-        document.audits.clear()
+    if runner.audits is not None:
+        outputs = [audit for start, audit in runner.audits if start == step.region.start]
+        runner.audits.clear()
     return {
         "written": bool(runner.check_context is not None and runner.check_context.written),
         "checks_nothing": checks_nothing(step),

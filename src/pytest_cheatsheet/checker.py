@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, Context, Decimal, InvalidOperation
 
-from sybil.evaluators.doctest import OutputChecker as SybilOutputChecker
+from pytest_cheatsheet.seam import SybilOutputChecker
 
 IGNORABLE_KEYWORDS = ("device", "dtype", "grad_fn", "requires_grad", "layout")
 

@@ -5,6 +5,7 @@ Forms (HTML comments, so GitHub shows nothing)::
     <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float16 autocast=off,on -->
     <!-- cheatsheet: requires torch>=2.3 numpy<2 -->
     <!-- cheatsheet: xfail torch<2.1 dtypes=float16 devices=cpu reason="..." -->
+    <!-- cheatsheet: reader-defaults -->
     <!-- cheatsheet: tolerance rtol=1e-3 atol=1e-5 -->
 
 The matrix directive also takes ``written=<combination id>`` (the combination the expected
@@ -36,6 +37,7 @@ from pytest_cheatsheet.matrix import (
 
 DIRECTIVE_NAME = "cheatsheet"
 GATE_KINDS = ("requires", "xfail")
+READER_DEFAULTS = "reader-defaults"
 TOLERANCE = "tolerance"
 TOLERANCE_KEYS = ("rtol", "atol")
 MATRIX_KEYS = (*AXES, "written", *TOLERANCE_KEYS)
@@ -135,7 +137,15 @@ def _axis_text(value: Any) -> str:
     return str(value)
 
 
-Directive = MatrixDirective | Gate | BlockTolerance
+@dataclass(frozen=True)
+class ReaderDefaults:
+    """The next code block sets ``device``/``dtype`` for a reader; each combination re-binds its
+    own values after running it."""
+
+    line: int
+
+
+Directive = MatrixDirective | Gate | BlockTolerance | ReaderDefaults
 
 
 def parse_directive(text: str, line: int) -> Directive:
@@ -148,10 +158,16 @@ def parse_directive(text: str, line: int) -> Directive:
         raise DirectiveError(
             line,
             "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) "
-            f"or a gate ({', '.join(GATE_KINDS)}) or {TOLERANCE}",
+            f"or a gate ({', '.join(GATE_KINDS)}), {TOLERANCE} or {READER_DEFAULTS}",
         )
     if words[0] in GATE_KINDS:
         return _parse_gate(words[0], words[1:], line)
+    if words[0] == READER_DEFAULTS:
+        if len(words) > 1:
+            raise DirectiveError(
+                line, f"{READER_DEFAULTS} takes nothing after it, got {words[1]!r}"
+            )
+        return ReaderDefaults(line)
     if words[0] == TOLERANCE:
         return BlockTolerance(line, parse_tolerance(words[1:], line, "the tolerance directive"))
     matrix_only = [w for w in words if w.partition("=")[0] in ("written", *TOLERANCE_KEYS)]

@@ -33,6 +33,7 @@ from pytest_cheatsheet.summary import (
     AUDIT_PROPERTY,
     environment,
     example_properties,
+    failure_of,
     outcome_of,
     skip_reason,
 )
@@ -118,7 +119,11 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
     elif outcome in ("xfailed", "xpassed"):
         reason = str(getattr(report, "wasxfail", ""))
     elif outcome in ("failed", "error"):
-        reason = _first_line_of_failure(report.longreprtext)
+        failure = failure_of(report) if report.when == "call" else None
+        if failure is not None:
+            reason = str(failure["reason"])
+        else:
+            reason = _first_line_of_failure(report.longreprtext)
     else:
         reason = ""
     return reason[:MAX_REASON]
