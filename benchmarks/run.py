@@ -378,7 +378,7 @@ def build_plan(root: Path, sizes: Sizes) -> Plan:
             passed(items),
         ),
         "audit": Command(
-            f"pytest-cheatsheet, {MATRIX_COMBINATIONS} combinations, --cheatsheet-audit",
+            f"--cheatsheet-audit, {MATRIX_COMBINATIONS} combinations",
             pytest_argv("--cheatsheet-audit"),
             matrix,
             passed(items),
