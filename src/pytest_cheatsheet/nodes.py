@@ -31,7 +31,7 @@ from pytest_cheatsheet.seam import (
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
     str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
@@ -66,16 +66,26 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = error.expected[:MAX_FAILURE_TEXT], error.printed[:MAX_FAILURE_TEXT]
+        expected, printed = _bounded(error.expected), _bounded(error.printed)
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
+        raised = error.error
+        expected = _bounded(error.example.parsed.want)
+        printed = _bounded(want_from_exception((type(raised), raised, None)))
     elif isinstance(error, SybilFailure):
         reason = next((line for line in error.result.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:
         reason = _exception_line(error)
-    return {"reason": reason.strip(), "expected": expected, "printed": printed}
+    return {"reason": escape_surrogates(reason.strip()), "expected": expected, "printed": printed}
+
+
+def _bounded(text: str) -> str:
+    """At most MAX_FAILURE_TEXT characters, an ellipsis marking a cut; lone surrogates (bytes
+    that did not decode) escaped, so that the report stays valid UTF-8 and reads them back."""
+    text = escape_surrogates(text)
+    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
 
 
 def _exception_line(error: BaseException) -> str:
@@ -152,6 +162,16 @@ class Settings:
 SETTINGS = pytest.StashKey[Settings]()
 
 
+def _written_key(sheet: Sheet) -> str | None:
+    """The combination id the matrix directive's ``written=`` key names, if any."""
+    if sheet.matrix is None:
+        return None
+    written = getattr(sheet.matrix, "written", None) or sheet.matrix.axes.get("written")
+    if isinstance(written, (tuple, list)):
+        written = written[0] if written else None
+    return str(written) if written else None
+
+
 class SheetFile(pytest.File):
     """A Markdown sheet; its children are the combinations it runs on."""
 
@@ -168,14 +188,15 @@ class SheetFile(pytest.File):
         if not sheet.examples:
             return
         matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
-        update_target = _update_target(matrix) if settings.update else None
+        written = settings.written_combination(sheet)
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
                 name=combination.id,
                 sheet=sheet,
                 combination=combination,
-                updates_output=combination == update_target,
+                written_combination=written,
+                updates_output=settings.update and combination == written,
                 check_context=settings.check_context(sheet, combination),
                 audit=settings.audit,
             )
@@ -198,17 +219,6 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     return (str(item.path), line, f"Skipped: {skip}")
 
 
-def _update_target(matrix: list[Combination]) -> Combination | None:
-    """The combination whose output --cheatsheet-update writes: the first that runs here with
-    autocast off (the matrix's first device and dtype, unless that device is absent)."""
-    for combination in matrix:
-        if not combination.autocast and (
-            combination.device is None or device_is_available(combination.device)
-        ):
-            return combination
-    return None
-
-
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
@@ -217,6 +227,7 @@ class CombinationCollector(pytest.Collector):
         *,
         sheet: Sheet,
         combination: Combination,
+        written_combination: Combination | None = None,
         updates_output: bool = False,
         check_context: CheckContext | None = None,
         audit: bool = False,
@@ -225,6 +236,7 @@ class CombinationCollector(pytest.Collector):
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet,
             combination,
@@ -272,6 +284,7 @@ class ExampleItem(pytest.Item):
                     "heading": step.heading,
                     "combination": parent.combination.id,
                     "device": parent.combination.device,
+                    "written_combination": parent.written_combination.id,
                 },
             )
         )
@@ -322,7 +335,13 @@ class ExampleItem(pytest.Item):
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return ExampleFailure(where, "doctest output differs", excinfo.value.result)
+            return ExampleFailure(
+                where, "doctest output differs", escape_surrogates(excinfo.value.result)
+            )
+            return (
+                f"{self._location()} [{self.combination_collector.name}]: "
+                f"doctest output differs\n\n{escape_surrogates(excinfo.value.result)}"
+            )
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"

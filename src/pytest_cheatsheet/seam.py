@@ -32,7 +32,12 @@ from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, 
 from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+from pytest_cheatsheet.update import (
+    ExpectedOutputUpdate,
+    make_update,
+    want_from_exception,
+    want_from_failure,
+)
 
 if TYPE_CHECKING:
     from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
@@ -124,6 +129,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
+        self.sheet_text = ""  # the sheet as collected: an update checks it still stands there
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
@@ -133,15 +139,11 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # undocumented doctest hook; Sybil overrides it the same way (its header names no file).
         return ""
 
-    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+    def _record_update(self, example: doctest.Example, new_want: str, printed: str) -> None:
         if self.updates is not None:
             self.updates.append(
-                ExpectedOutputUpdate(
-                    path=self.sheet_path,
-                    line=self.sheet_line,
-                    source_lines=example.source.count("\n"),
-                    old_want=example.want,
-                    new_want=new_want,
+                make_update(
+                    self.sheet_path, self.sheet_text, self.sheet_line, example, new_want, printed
                 )
             )
 
@@ -151,13 +153,15 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         last = self.tensor_checker.last
         difference = last.mismatch if last is not None else None
         self.mismatch = (example.want, got, difference.reason if difference else None)
-        self._record_update(example, want_from_output(got))
+        new_want = want_from_failure(example, got)
+        self._record_update(example, new_want, got if example.exc_msg is None else new_want)
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
-        self._record_update(example, want_from_exception(exc_info))
+        new_want = want_from_exception(exc_info)
+        self._record_update(example, new_want, new_want)
         error_type, error, tb = exc_info
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
@@ -190,6 +194,7 @@ class SheetDocTestEvaluator:
         self.checker.passed = [] if context.audits is not None else None
         runner = self.sheet_runner
         runner.sheet_path, runner.sheet_line = example.path, example.line
+        runner.sheet_text = example.document.text
         runner.updates, runner.mismatch, runner.raised = context.updates, None, None
         namespace = example.namespace
         added_name = "__name__" not in namespace
