@@ -218,9 +218,10 @@ class SheetDocTestEvaluator:
             from pytest_cheatsheet.audit import audit_output
 
             for want, got, flags in self.checker.passed or ():
-                context.audits.append(
-                    (example.region.start, audit_output(self.checker, want, got, flags))
-                )
+                if want.strip():  # an expected nothing is not an output checked
+                    context.audits.append(
+                        (example.region.start, audit_output(self.checker, want, got, flags))
+                    )
         result = "".join(output)
         if not result:
             return
