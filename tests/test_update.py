@@ -624,9 +624,10 @@ def test_the_written_combination_is_the_declared_first_device_and_dtype_with_aut
         autocast_dtype=None,
         sybil=make_sybil(Path(".")),
     )
-    sheet = Sheet(
-        Path("s.md"), "", [], [], MatrixDirective(1, declared), frozenset({"devices", "dtypes"})
-    )
+    axes = {axis: values for axis, values in declared.items() if axis != "written"}
+    key = declared.get("written")
+    matrix = MatrixDirective(1, axes, written=str(key[0]) if key else None)
+    sheet = Sheet(Path("s.md"), "", [], [], matrix, frozenset({"devices", "dtypes"}))
     combination = settings.written_combination(sheet)
     assert combination.id == written
     assert not combination.autocast

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_cheatsheet.checker import ToleranceOverride
+from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import (
     SETTINGS,
@@ -59,6 +61,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="rewrite differing expected outputs with what the sheet's written combination "
         "printed (its first device and dtype, autocast off)",
     )
+    group.addoption(
+        "--cheatsheet-audit",
+        dest="cheatsheet_audit",
+        action="store_true",
+        help="re-check each passing output made wrong in one place; list the weak checks",
+    )
+    for key in TOLERANCE_KEYS:
+        parser.addini(
+            f"cheatsheet_{key}",
+            f"{key} of every sheet's numbers on combinations other than the written one "
+            "(default: the dtype's, as torch.testing)",
+            default="",
+        )
     parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
@@ -91,13 +106,31 @@ def pytest_configure(config: pytest.Config) -> None:
         autocast_dtype=autocast_dtype,
         sybil=make_sybil(config.rootpath),
         update=config.getoption("cheatsheet_update"),
+        audit=config.getoption("cheatsheet_audit"),
+        tolerance=_ini_tolerance(config),
     )
+    if config.getoption("cheatsheet_audit"):
+        from pytest_cheatsheet.audit import AuditRecorder
+
+        config.pluginmanager.register(AuditRecorder(), "cheatsheet-audit")
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:
         report_path = Path(config.invocation_params.dir, report_path)
     config.pluginmanager.register(Recorder(report_path), "cheatsheet-recorder")
     for marker, description in _markers(defaults, narrowing):
         config.addinivalue_line("markers", f"{marker}: {description}")
+
+
+def _ini_tolerance(config: pytest.Config) -> ToleranceOverride:
+    values: dict[str, float] = {}
+    for key in TOLERANCE_KEYS:
+        text = str(config.getini(f"cheatsheet_{key}")).strip()
+        if text:
+            try:
+                values[key] = parse_tolerance_value(key, text)
+            except ValueError as error:
+                raise pytest.UsageError(f"ini option cheatsheet_{key}: {error}") from None
+    return ToleranceOverride(values.get("rtol"), values.get("atol"), "the ini options")
 
 
 def _axis_option(axis: str, text: str, source: str) -> tuple[Any, ...]:

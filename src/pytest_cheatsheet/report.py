@@ -20,7 +20,8 @@ Schema (version 2; readers accept 1, which has no ``expected``/``printed``), sta
 example was skipped, expected to fail, or failed (first line of the failure). An example whose
 run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
-``MAX_OUTPUT`` characters each), ``null`` otherwise.
+2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
+``--cheatsheet-audit``.
 
 The report is written into PATH itself (through a symlink, into an existing file, a FIFO or a
 device), never by replacing it; PATH is checked before the run.
@@ -39,19 +40,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_cheatsheet.summary import environment, example_properties, outcome_of, skip_reason
-from pytest_cheatsheet.update import escape_surrogates
+from pytest_cheatsheet.summary import (
+    AUDIT_PROPERTY,
+    environment,
+    example_properties,
+    failure_of,
+    outcome_of,
+    skip_reason,
+)
 
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
-    from pytest_cheatsheet.update import ExpectedOutputUpdate
-
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)
 MAX_REASON = 500
-MAX_OUTPUT = 2000
-FAILURE_PROPERTY = "cheatsheet_failure"
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 
 
@@ -66,18 +69,7 @@ class Record:
     duration: float
     expected: str | None = None
     printed: str | None = None
-
-
-def failure_property(update: ExpectedOutputUpdate) -> dict[str, str]:
-    """What the report keeps of a failed doctest: its expected and printed output, bounded."""
-    return {
-        "expected": _bounded(escape_surrogates(update.old_want)),
-        "printed": _bounded(escape_surrogates(update.printed)),
-    }
-
-
-def _bounded(text: str, limit: int = MAX_OUTPUT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    audit: dict[str, Any] | None = None  # with --cheatsheet-audit: how strong its check is
 
 
 class Report:
@@ -104,6 +96,9 @@ class Report:
                 duration=0.0,
             )
         record.duration += report.duration
+        for name, value in report.user_properties:
+            if name == AUDIT_PROPERTY and isinstance(value, dict):
+                record.audit = value
         outcome = outcome_of(report)
         if outcome is None:
             if report.failed and report.when not in ("setup", "call", "teardown"):
@@ -117,9 +112,9 @@ class Report:
         if report.when not in ("setup", "call", "teardown"):
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
             record.reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
-        failure = _failure(report) if outcome == "failed" else None
-        record.expected = failure["expected"] if failure else None
-        record.printed = failure["printed"] if failure else None
+        failure = failure_of(report) if outcome == "failed" and report.when == "call" else None
+        record.expected = failure.get("expected") if failure else None
+        record.printed = failure.get("printed") if failure else None
 
     def document(self, devices: list[str]) -> dict[str, Any]:
         env = environment(devices)
@@ -132,18 +127,18 @@ class Report:
             },
             "platform": env["platform"],
             "devices": env["devices"],
-            "results": [asdict(record) for record in self.records.values()],
+            "results": [
+                {
+                    key: value
+                    for key, value in asdict(record).items()
+                    if value is not None or key != "audit"
+                }
+                for record in self.records.values()
+            ],
         }
 
     def write(self, path: Path, devices: list[str]) -> None:
         write_in_place(path, to_json(self.document(devices)))
-
-
-def _failure(report: pytest.TestReport) -> dict[str, str] | None:
-    for name, value in report.user_properties:
-        if name == FAILURE_PROPERTY and isinstance(value, dict):
-            return value
-    return None
 
 
 def to_json(document: Any) -> str:
@@ -205,7 +200,11 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
     elif outcome in ("xfailed", "xpassed"):
         reason = str(getattr(report, "wasxfail", ""))
     elif outcome in ("failed", "error"):
-        reason = _first_line_of_failure(report.longreprtext)
+        failure = failure_of(report) if report.when == "call" else None
+        if failure is not None:
+            reason = str(failure["reason"])
+        else:
+            reason = _first_line_of_failure(report.longreprtext)
     else:
         reason = ""
     return reason[:MAX_REASON]
