@@ -631,3 +631,13 @@ def test_the_written_combination_is_the_declared_first_device_and_dtype_with_aut
     combination = settings.written_combination(sheet)
     assert combination.id == written
     assert not combination.autocast
+
+
+def test_update_writes_what_the_combination_named_by_written_printed(sheets: SheetWriter) -> None:
+    text = "<!-- cheatsheet: dtypes=float32,float64 written=float64 -->\n" + DTYPE_SHEET.split(
+        "\n", 1
+    )[1].replace("{dtypes}", "")
+    before = _write(sheets, text)
+    result = sheets.run("--cheatsheet-update")
+    result.assert_outcomes(failed=2)
+    assert _read(sheets) == before.replace(b"'torch.float16'", b"'torch.float64'")
