@@ -66,24 +66,29 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = _bounded(error.expected), _bounded(error.printed)
+        expected, printed = error.expected, error.printed
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
-        raised = error.error
-        expected = _bounded(error.example.parsed.want)
-        printed = _bounded(want_from_exception((type(raised), raised, None)))
+        expected = getattr(error.example.parsed, "want", None)  # the doctest's Example
+        printed = want_from_exception((type(error.error), error.error))
     elif isinstance(error, SybilFailure):
         reason = next((line for line in error.result.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:
         reason = _exception_line(error)
-    return {"reason": escape_surrogates(reason.strip()), "expected": expected, "printed": printed}
+    return {
+        "reason": escape_surrogates(reason.strip()),
+        "expected": _bounded(expected),
+        "printed": _bounded(printed),
+    }
 
 
-def _bounded(text: str) -> str:
-    """At most MAX_FAILURE_TEXT characters, an ellipsis marking a cut; lone surrogates (bytes
-    that did not decode) escaped, so that the report stays valid UTF-8 and reads them back."""
+def _bounded(text: str | None) -> str | None:
+    """At most MAX_FAILURE_TEXT characters (the last one then ``…``), lone surrogates escaped
+    (what pytest-xdist sends between processes must encode as UTF-8)."""
+    if text is None:
+        return None
     text = escape_surrogates(text)
     return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
 
@@ -169,16 +174,6 @@ class Settings:
 SETTINGS = pytest.StashKey[Settings]()
 
 
-def _written_key(sheet: Sheet) -> str | None:
-    """The combination id the matrix directive's ``written=`` key names, if any."""
-    if sheet.matrix is None:
-        return None
-    written = getattr(sheet.matrix, "written", None) or sheet.matrix.axes.get("written")
-    if isinstance(written, (tuple, list)):
-        written = written[0] if written else None
-    return str(written) if written else None
-
-
 class SheetFile(pytest.File):
     """A Markdown sheet; its children are the combinations it runs on."""
 
@@ -186,7 +181,7 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil)
-            settings.written_combination(sheet)  # a bad written= fails the sheet here
+            written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         for line, message in sheet.warnings:
@@ -368,13 +363,8 @@ class ExampleItem(pytest.Item):
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return ExampleFailure(
-                where, "doctest output differs", escape_surrogates(excinfo.value.result)
-            )
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: "
-                f"doctest output differs\n\n{escape_surrogates(excinfo.value.result)}"
-            )
+            details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
+            return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"

@@ -132,7 +132,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
-        self.sheet_text = ""  # the sheet as collected: an update checks it still stands there
+        self.sheet_text = ""  # the sheet's text as collected, where updates check their place
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
