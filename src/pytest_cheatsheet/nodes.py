@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import traceback
 import unittest
+import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
+from pytest_cheatsheet.audit import audit_of
+from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.seam import (
     SYBIL_DIRECTORY,
@@ -26,8 +30,8 @@ from pytest_cheatsheet.seam import (
     SybilFailure,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY
+from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
     str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
@@ -62,16 +66,31 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = error.expected[:MAX_FAILURE_TEXT], error.printed[:MAX_FAILURE_TEXT]
+        expected, printed = error.expected, error.printed
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
+        expected = getattr(error.example.parsed, "want", None)  # the doctest's Example
+        printed = want_from_exception((type(error.error), error.error))
     elif isinstance(error, SybilFailure):
         reason = next((line for line in error.result.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:
         reason = _exception_line(error)
-    return {"reason": reason.strip(), "expected": expected, "printed": printed}
+    return {
+        "reason": escape_surrogates(reason.strip()),
+        "expected": _bounded(expected),
+        "printed": _bounded(printed),
+    }
+
+
+def _bounded(text: str | None) -> str | None:
+    """At most MAX_FAILURE_TEXT characters (the last one then ``…``), lone surrogates escaped
+    (what pytest-xdist sends between processes must encode as UTF-8)."""
+    if text is None:
+        return None
+    text = escape_surrogates(text)
+    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
 
 
 def _exception_line(error: BaseException) -> str:
@@ -90,17 +109,66 @@ class Settings:
     autocast_dtype: str | None
     sybil: Sybil
     update: bool = False
+    audit: bool = False
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
 
     def collects(self, path: Path) -> bool:
         return path.suffix == ".md" and any(
             path == root or root in path.parents for root in self.paths
         )
 
-    def axes_for(self, sheet: Sheet) -> Axes:
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
         axes = self.axes
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
-        return axes.narrowed(self.narrowing)
+        return axes
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
+        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
+        and the ini default axes its code reads (an unread ini axis runs once)."""
+        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
+        return sheet.used_axes | declared
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: its first declared
+        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
+        Raise SheetError when ``written=`` names no combination the sheet declares."""
+        axes = self.declared_axes(sheet)
+        multiplied = self.multiplied_axes(sheet)
+        candidates = [
+            Combination(device, dtype, False)
+            for device in (axes.devices if "devices" in multiplied else (None,))
+            for dtype in (axes.dtypes if "dtypes" in multiplied else (None,))
+        ]
+        written = sheet.matrix.written if sheet.matrix is not None else None
+        if written is None:
+            return candidates[0]
+        for combination in candidates:
+            if combination.id == written:
+                return combination
+        assert sheet.matrix is not None
+        raise SheetError(
+            sheet.path,
+            sheet.matrix.line,
+            f"written={written!r} names no combination of this sheet; valid: "
+            f"{', '.join(combination.id for combination in candidates)}",
+        )
+
+    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
+        """What the output checker needs to know of the sheet's examples in ``combination``."""
+        written = self.written_combination(sheet)
+        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
+        return CheckContext(
+            written=combination.id == written.id,  # runs_on aside
+            dtype=combination.dtype or DEFAULT_DTYPE,
+            autocast_dtype=combination.autocast_dtype,
+            written_dtype=written.dtype or DEFAULT_DTYPE,
+            tolerance=tolerance.over(self.tolerance),
+        )
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -113,23 +181,28 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil)
+            written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
+        for line, message in sheet.warnings:
+            warning = CheatsheetWarning(f"{self.nodeid or self.path}:{line}: {message}")
+            warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
-        # Axes the sheet declares multiply; an ini default axis its code never reads does not.
-        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
         matrix = combinations(
-            settings.axes_for(sheet), sheet.used_axes | declared, settings.autocast_dtype
+            settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
-        update_target = _update_target(matrix) if settings.update else None
+        written = settings.written_combination(sheet)
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
                 name=combination.id,
                 sheet=sheet,
                 combination=combination,
-                updates_output=combination == update_target,
+                written_combination=written,
+                updates_output=settings.update and combination.id == written.id,
+                check_context=settings.check_context(sheet, combination),
+                audit=settings.audit,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -175,26 +248,31 @@ def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
     items[:] = ordered
 
 
-def _update_target(matrix: list[Combination]) -> Combination | None:
-    """The combination whose output --cheatsheet-update writes: the first that runs here with
-    autocast off (the matrix's first device and dtype, unless that device is absent)."""
-    for combination in matrix:
-        if not combination.autocast and device_is_available(combination.target_device):
-            return combination
-    return None
-
-
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
     def __init__(
-        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+        self,
+        *,
+        sheet: Sheet,
+        combination: Combination,
+        written_combination: Combination | None = None,
+        updates_output: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
-            sheet, combination, installed_versions(), record_updates=updates_output
+            sheet,
+            combination,
+            installed_versions(),
+            record_updates=updates_output,
+            check_context=check_context,
+            audit=audit,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -235,6 +313,7 @@ class ExampleItem(pytest.Item):
                     "heading": step.heading,
                     "combination": parent.combination.id,
                     "device": parent.combination.target_device,
+                    "written_combination": parent.written_combination.id,
                 },
             )
         )
@@ -264,6 +343,8 @@ class ExampleItem(pytest.Item):
         finally:
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+            if runner.audit:
+                self.user_properties.append((AUDIT_PROPERTY, audit_of(self.step, runner)))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (
@@ -282,7 +363,8 @@ class ExampleItem(pytest.Item):
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return ExampleFailure(where, "doctest output differs", excinfo.value.result)
+            details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
+            return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"

@@ -6,9 +6,12 @@ import contextlib
 import gc
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -55,11 +58,17 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
     ) -> None:
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
         self.record_updates = record_updates
+        self.check_context = check_context
+        self.audit = audit
+        # (region start, audit) of each doctest checked, for --cheatsheet-audit.
+        self.audits: list[tuple[int, Any]] | None = [] if audit else None
         self.document: Run | None = None
         self.next_index = 0
         self._state: GlobalState | None = None
@@ -109,7 +118,7 @@ class CombinationRunner:
             self.sheet.text,
             str(self.sheet.path),
             self.sheet.regions,
-            RunContext(self.combination, updates),
+            RunContext(self.combination, updates, self.check_context, self.audits),
         )
         self.document.namespace.update(self.combination.namespace())
         self.next_index = 0
@@ -214,11 +223,18 @@ class CombinationRunner:
                     f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
+        if self.check_context is not None:
+            check = self.check_context.with_tolerance(step.tolerance)
+            self.document.context = replace(self.document.context, check=check)
         with self._autocast():
             try:
                 self.document.evaluate(step.index)
             except BlockFailure as failure:
                 raise SheetError(self.sheet.path, step.line, failure.message) from None
+            finally:
+                if step.rebinds_combination:
+                    # Reader defaults bound device and dtype for a reader; this run has its own.
+                    self.document.namespace.update(self.combination.namespace())
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

@@ -34,10 +34,15 @@ from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, 
 from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+from pytest_cheatsheet.update import (
+    ExpectedOutputUpdate,
+    make_update,
+    want_from_exception,
+    want_from_failure,
+)
 
 if TYPE_CHECKING:
-    from pytest_cheatsheet.checker import TensorOutputChecker
+    from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
     from pytest_cheatsheet.matrix import Combination
 
 __all__ = [
@@ -84,6 +89,10 @@ class RunContext:
 
     combination: Combination
     updates: list[ExpectedOutputUpdate] | None = None
+    # What the output checker needs to know of the example it checks (set per step).
+    check: CheckContext | None = None
+    # (region start, audit) of each doctest checked, for --cheatsheet-audit; None: no audit.
+    audits: list[tuple[int, Any]] | None = None
 
 
 class DoctestMismatch(SybilFailure):
@@ -123,6 +132,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
+        self.sheet_text = ""  # the sheet's text as collected, where updates check their place
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
@@ -132,30 +142,29 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # undocumented doctest hook; Sybil overrides it the same way (its header names no file).
         return ""
 
-    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+    def _record_update(self, example: doctest.Example, new_want: str, printed: str) -> None:
         if self.updates is not None:
             self.updates.append(
-                ExpectedOutputUpdate(
-                    path=self.sheet_path,
-                    line=self.sheet_line,
-                    source_lines=example.source.count("\n"),
-                    old_want=example.want,
-                    new_want=new_want,
+                make_update(
+                    self.sheet_path, self.sheet_text, self.sheet_line, example, new_want, printed
                 )
             )
 
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        difference = self.tensor_checker.last_mismatch
+        last = self.tensor_checker.last
+        difference = last.mismatch if last is not None else None
         self.mismatch = (example.want, got, difference.reason if difference else None)
-        self._record_update(example, want_from_output(got))
+        new_want = want_from_failure(example, got)
+        self._record_update(example, new_want, got if example.exc_msg is None else new_want)
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
-        self._record_update(example, want_from_exception(exc_info))
+        new_want = want_from_exception(exc_info)
+        self._record_update(example, new_want, new_want)
         error_type, error, tb = exc_info
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
@@ -182,9 +191,13 @@ class SheetDocTestEvaluator:
 
     def evaluate(self, example: Example, context: RunContext) -> None:
         __tracebackhide__ = True
-        self.checker.dtypes = context.combination.dtype_names()
+        from pytest_cheatsheet.checker import CheckContext
+
+        self.checker.context = context.check or CheckContext()
+        self.checker.passed = [] if context.audits is not None else None
         runner = self.sheet_runner
         runner.sheet_path, runner.sheet_line = example.path, example.line
+        runner.sheet_text = example.document.text
         runner.updates, runner.mismatch, runner.raised = context.updates, None, None
         namespace = example.namespace
         added_name = "__name__" not in namespace
@@ -201,6 +214,14 @@ class SheetDocTestEvaluator:
         finally:
             if added_name:
                 namespace.pop("__name__", None)  # the example may have deleted it
+        if context.audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
+            from pytest_cheatsheet.audit import audit_output
+
+            for want, got, flags in self.checker.passed or ():
+                if want.strip():  # an expected nothing is not an output checked
+                    context.audits.append(
+                        (example.region.start, audit_output(self.checker, want, got, flags))
+                    )
         result = "".join(output)
         if not result:
             return

@@ -11,13 +11,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
+    BlockTolerance,
     DirectiveError,
     Gate,
     MatrixDirective,
+    ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
     PARSE_ERRORS,
@@ -73,6 +77,8 @@ class Step:
     parsed: ParsedRegion
     heading: str
     gates: tuple[Gate, ...] = ()
+    rebinds_combination: bool = False  # the last step of a reader-defaults block
+    tolerance: ToleranceOverride | None = None  # a tolerance directive before its block
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Sheet:
     steps: list[Step]
     matrix: MatrixDirective | None
     used_axes: frozenset[str]
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, message), shown at collection
 
     @cached_property
     def examples(self) -> list[Step]:
@@ -111,6 +118,13 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     directives = _directives(document, path)
     matrix = _matrix_directive(directives, blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
+    marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
+    reader_blocks, rebinding, errors = reader_defaults_blocks(
+        marks, blocks, [parsed.region for parsed in regions]
+    )
+    if errors:
+        raise SheetError(path, *errors[0])
+    tolerances = _tolerances_by_block(directives, blocks, path)
     headings = _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
@@ -131,9 +145,12 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 parsed=parsed,
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
+                rebinds_combination=index in rebinding,
+                tolerance=tolerances.get(block) if block is not None else None,
             )
         )
-    return Sheet(path, text, regions, steps, matrix, _used_axes(regions))
+    warnings = shadowing_warnings(steps, reader_blocks)
+    return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
 
 
 def _line_of(error: Exception) -> int:
@@ -202,6 +219,23 @@ def _gates_by_block(
             )
         gates[following[0]] = (*gates.get(following[0], ()), gate)
     return gates
+
+
+def _tolerances_by_block(
+    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
+) -> dict[tuple[int, int], ToleranceOverride]:
+    tolerances: dict[tuple[int, int], ToleranceOverride] = {}
+    for position, directive in directives:
+        if isinstance(directive, BlockTolerance):
+            following = [block for block in blocks if block[0] > position]
+            if not following:
+                raise SheetError(
+                    path, directive.line, "tolerance directive is followed by no Python code block"
+                )
+            if following[0] in tolerances:
+                raise SheetError(path, directive.line, "a second tolerance directive for one block")
+            tolerances[following[0]] = directive.tolerance
+    return tolerances
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
