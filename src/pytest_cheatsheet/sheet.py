@@ -37,6 +37,7 @@ AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
 MAX_MESSAGE = 500
@@ -336,9 +337,21 @@ def _gates_by_block(
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
-    """(position, title) of every Markdown heading outside fenced code."""
+    """(position, title) of every Markdown heading outside fenced code and HTML comments
+    (an invisible code block's ``# comment`` is not a heading)."""
     document = Document(text, "")
-    fenced = sorted((region.start, region.end) for region in _ANY_FENCE(document))
+    fences = sorted((region.start, region.end) for region in _ANY_FENCE(document))
+    comments = [
+        match.span()
+        for match in _HTML_COMMENT.finditer(text)
+        if _block_of(match.start(), fences) is None  # `<!--` shown in a fence hides nothing
+    ]
+    fenced: list[tuple[int, int]] = []
+    for start, end in sorted(fences + comments):  # merged, so that bisection sees nesting
+        if fenced and start < fenced[-1][1]:
+            fenced[-1] = (fenced[-1][0], max(end, fenced[-1][1]))
+        else:
+            fenced.append((start, end))
     headings = []
     for match in _HEADING.finditer(text):
         if _block_of(match.start(), fenced) is None:
