@@ -114,7 +114,8 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("torch", TORCH_VERSIONS)
 def cheatsheet(session: nox.Session, torch: str) -> None:
     """The sheets on one torch release: recorded in cheatsheet/history/, table rewritten."""
-    _run_sheets(session, torch, f"torch-{torch}", ["cheatsheet/"])
+    series = ".".join(torch.split(".")[:2])  # 2.13.1 and 2.13 are recorded as torch-2.13
+    _run_sheets(session, torch, f"torch-{series}", ["cheatsheet/"])
 
 
 @nox.session(python=PYTHON_VERSIONS)
@@ -123,7 +124,7 @@ def python(session: nox.Session) -> None:
     _run_sheets(session, PYTHON_TORCH, f"python-{session.python}", ["cheatsheet/python/"])
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def upgrade(session: nox.Session) -> None:
     """`nox -s upgrade -- 2.15`: the sheets on that release; prints the claims that changed."""
     if not session.posargs or not _RELEASE.match(session.posargs[0]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +51,114 @@ def test_every_job_calls_a_nox_session_that_exists(workflow: dict[Any, Any]) -> 
         assert "runs-on" in job, job
         assert job["steps"], job
         for step in job["steps"]:
-            run = step.get("run", "")
-            if run.startswith("nox -s"):
-                called.add(run.split("-s", 1)[1].strip().strip("\"'").split("(")[0])
-    assert called == {"tests", "cheatsheet", "compat", "lint"}
+            words = shlex.split(step.get("run", ""))
+            if words[:2] == ["nox", "-s"]:
+                called.add(words[2].split("(")[0])
+    assert {"tests", "cheatsheet", "python", "compat", "lint"} <= called
     assert called <= sessions
+
+
+def _noxfile_value(name: str) -> Any:
+    import ast
+
+    noxfile = ast.parse((WORKFLOW.parents[2] / "noxfile.py").read_text(encoding="utf-8"))
+    for node in noxfile.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == name:
+            value = node.value
+            if isinstance(value, ast.Attribute):  # "...".split()
+                value = value.value
+            if isinstance(value, ast.Call):  # os.environ.get(NAME, "2.0 2.1").split()
+                inner = value.func.value if isinstance(value.func, ast.Attribute) else value
+                assert isinstance(inner, ast.Call)
+                return ast.literal_eval(inner.args[1]).split()
+            return ast.literal_eval(value)
+    raise AssertionError(f"{name} is not in noxfile.py")
+
+
+def test_the_sheets_job_runs_every_torch_release_of_the_noxfile(workflow: dict[Any, Any]) -> None:
+    job = workflow["jobs"]["cheatsheet"]
+    releases = _noxfile_value("TORCH_VERSIONS")
+    assert job["strategy"]["matrix"]["torch"] == releases
+    assert releases[0] == "2.0"  # the floor pyproject.toml claims
+    assert job["strategy"]["fail-fast"] is False  # every release runs when one fails
+
+
+def test_the_python_job_runs_every_python_version_the_sheets_claim(
+    workflow: dict[Any, Any],
+) -> None:
+    pythons = workflow["jobs"]["python"]["strategy"]["matrix"]["python"]
+    assert pythons == _noxfile_value("PYTHON_VERSIONS")
+    assert sorted({*pythons, "3.11"}) == ["3.10", "3.11", "3.12", "3.13"]
+
+
+def test_the_history_is_uploaded_even_when_claims_fail_and_the_table_is_made_from_it(
+    workflow: dict[Any, Any],
+) -> None:
+    for name in ("cheatsheet", "python"):
+        (upload,) = [
+            step
+            for step in workflow["jobs"][name]["steps"]
+            if str(step.get("uses", "")).startswith("actions/upload-artifact")
+        ]
+        assert upload["if"] == "always()"
+        assert upload["with"]["path"].startswith("cheatsheet/history/")
+    compat = workflow["jobs"]["compat"]
+    assert compat["if"] == "always()"
+    assert set(compat["needs"]) == {"cheatsheet", "python"}
+    (download,) = [s for s in compat["steps"] if "download-artifact" in str(s.get("uses", ""))]
+    assert download["with"]["path"] == "cheatsheet/history"
+
+
+def test_a_session_whose_claims_fail_fails() -> None:
+    noxfile = (WORKFLOW.parents[2] / "noxfile.py").read_text(encoding="utf-8")
+    # pytest's status 1 (failed claims) is let through only to record them; compat's own
+    # status then fails the session
+    assert noxfile.count("success_codes") == 1
+    assert '"pytest_cheatsheet.compat",\n        "record"' in noxfile
 
 
 def test_the_tests_job_covers_every_supported_python(workflow: dict[Any, Any]) -> None:
     pythons = workflow["jobs"]["tests"]["strategy"]["matrix"]["python"]
     assert pythons == ["3.10", "3.11", "3.12", "3.13"]
+
+
+def _load_noxfile(argv: list[str]) -> Any:
+    import importlib.util
+    import sys
+
+    pytest.importorskip("nox")
+    spec = importlib.util.spec_from_file_location(
+        "noxfile_under_test", WORKFLOW.parents[2] / "noxfile.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        with warnings.catch_warnings():  # nox's registry is global: sessions registered again
+            warnings.simplefilter("ignore", FutureWarning)
+            spec.loader.exec_module(module)
+    finally:
+        sys.argv = saved
+    return module
+
+
+@pytest.mark.parametrize(
+    ("argv", "release"),
+    [
+        (["nox", "-s", "upgrade", "--", "2.15"], "2.15"),
+        (["nox", "--envdir", "x", "-s", "upgrade", "--", "2.15.1", "-k", "tanh"], "2.15.1"),
+        (["nox", "-s", "upgrade", "--", "-k", "tanh"], None),
+        (["nox", "-s", "tests", "--", "2.15"], None),
+        (["nox", "-s", "upgrade"], None),
+    ],
+)
+def test_the_upgrade_command_names_its_release(argv: list[str], release: str | None) -> None:
+    noxfile = _load_noxfile(["nox"])
+    assert noxfile._upgrade_release(argv) == release
+
+
+def test_a_release_named_for_upgrade_gets_a_cheatsheet_session() -> None:
+    assert "2.99" not in _load_noxfile(["nox"]).TORCH_VERSIONS
+    assert _load_noxfile(["nox", "-s", "upgrade", "--", "2.99"]).TORCH_VERSIONS[-1] == "2.99"
