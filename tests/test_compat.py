@@ -390,8 +390,8 @@ def test_a_gated_block_counts_once_with_its_gate_and_sentence_and_numpy_as_its_c
     table = project.table.read_text(encoding="utf-8")
     (row,) = _changed_rows(table)
     assert row == (
-        "| [a.md:21](torch/a.md?plain=1#L21) (2 个示例) | Gated<br>`requires numpy&gt;=2` "
-        "NumPy 2 prints scalars with their type. | NumPy | ⏭️ requires numpy&gt;=2 | ✅ |"
+        "| [a.md:21](torch/a.md?plain=1#L21) (2 个示例) | Gated<br>`requires numpy>=2` "
+        "NumPy 2 prints scalars with their type. | NumPy | ⏭️ requires numpy>=2 | ✅ |"
     )
     assert "<summary>在每次运行中结果都相同的断言：1 个</summary>" in table
     folded = table.split("<details>")[1]
@@ -528,3 +528,16 @@ def test_the_committed_table_is_what_the_committed_history_generates() -> None:
     assert table.read_text(encoding="utf-8") == expected, (
         "cheatsheet/COMPATIBILITY.md is stale: run `nox -s compat`"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("a | b", "a \\| b"),
+        ("requires torch<2.4", "requires torch<2.4"),
+        ("`x <details>`", "`x &lt;details>`"),
+        ("</summary> <!-- x", "&lt;/summary> &lt;!-- x"),
+    ],
+)
+def test_cell_text_is_escaped_only_where_markdown_needs_it(text: str, escaped: str) -> None:
+    assert compat._escape(text) == escaped

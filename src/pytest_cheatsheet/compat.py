@@ -50,6 +50,7 @@ MAX_SENTENCE = 160
 _LABEL = re.compile(r"^(?P<kind>torch|python)-(?P<version>\d+(?:\.\d+)*)$")
 _HAVE = re.compile(r"\s*\(have [^)]*\)")
 _REQUIRES = re.compile(r"\brequires\s+(torch|numpy|python)\b", re.IGNORECASE)
+_GATE_PACKAGE = re.compile(r"\b(torch|numpy|python)\s*[<>=!~]", re.IGNORECASE)
 _FIRST_DIFFERENCE = re.compile(r"^First difference:\s*", re.IGNORECASE)
 
 WORDS: dict[str, dict[str, str]] = {
@@ -758,8 +759,13 @@ def _cell_text(claim: Mapping[str, Any] | None, words: Mapping[str, str]) -> str
     return "<br>".join(parts)
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Safe in a table cell, in or out of a code span: ``|`` escaped, and ``<`` only where it
+    would open an HTML tag (``torch<2.4`` stays as written)."""
+    return _TAG_START.sub("&lt;", text.replace("|", "\\|"))
 
 
 Cells = dict[str, "Mapping[str, Any] | None"]
@@ -814,7 +820,10 @@ _PACKAGE_NAMES = {"torch": "torch", "numpy": "NumPy", "python": "Python"}
 
 def _cause(row: Row, cols: Sequence[Column], words: Mapping[str, str]) -> str:
     """Which package made the difference: a gate's package, else what changed between runs."""
-    causes: list[str] = []
+    causes = [
+        _PACKAGE_NAMES[match.group(1).lower()]
+        for match in _GATE_PACKAGE.finditer(row.claims[0]["gate"])
+    ]
     for cells in row.ran.values():
         for claim in cells.values():
             for group in claim["results"] if claim else ():
