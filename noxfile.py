@@ -63,6 +63,14 @@ def _torch_requirement(version: str) -> list[str]:
     return requirement
 
 
+# pytest in-process, its exit status kept for `compat record`: failed claims (status 1) are
+# recorded first, then fail the session; any other status fails it at once.
+_PYTEST_KEEPING_STATUS = (
+    "import sys, pytest; code = int(pytest.main(sys.argv[2:])); "
+    "open(sys.argv[1], 'w').write(str(code)); sys.exit(0 if code in (0, 1) else code)"
+)
+
+
 def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) -> None:
     """Run ``paths`` with a JSON report, then record it in the history and rewrite the table.
 
@@ -75,14 +83,18 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)
     report = REPORTS / f"{label}.json"
+    status = REPORTS / f"{label}.status"
+    status.unlink(missing_ok=True)
     session.run(
-        "pytest",
+        "python",
+        "-c",
+        _PYTEST_KEEPING_STATUS,
+        str(status),
         *paths,
         "-p",
         "no:cacheprovider",
         f"--cheatsheet-report={report}",
         *session.posargs,
-        success_codes=[0, 1],  # failed claims: recorded first, the session fails below
     )
     session.run(
         "python",
@@ -98,6 +110,8 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
         str(TABLE),
         "--language",
         TABLE_LANGUAGE,
+        "--pytest-status",
+        str(status),
         *(["--partial"] if session.posargs else []),
     )
 

@@ -359,6 +359,21 @@ def test_the_first_difference_falls_back_to_the_reason_in_a_schema_1_report(
     assert "❌ expected 2, got 3" in project.table.read_text(encoding="utf-8")
 
 
+def test_a_pytest_failure_outside_the_claims_fails_the_record_step(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = project.root / "status"
+    status.write_text("1", encoding="utf-8")
+    assert project.record(project.report(), "--pytest-status", str(status)) == 1
+    assert "pytest exited with status 1 although no recorded claim failed" in (
+        capsys.readouterr().out
+    )
+    status.write_text("0", encoding="utf-8")
+    assert project.record(project.report(), "--pytest-status", str(status)) == 0
+    status.unlink()
+    assert project.record(project.report(), "--pytest-status", str(status)) == 2
+
+
 def test_a_gate_that_changes_outcome_is_printed_but_does_not_fail(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -687,10 +687,12 @@ def describe_results(claim: Mapping[str, Any] | None) -> str:
     """A claim's outcome in one line of plain text: ``passed``, ``failed (cpu-float16)``."""
     if claim is None:
         return "absent"
-    groups = claim["results"]
-    if len(groups) == 1:
-        return str(groups[0]["outcome"])
-    return ", ".join(f"{g['outcome']} ({' '.join(g['combinations'])})" for g in groups)
+    by_outcome: dict[str, list[str]] = defaultdict(list)
+    for group in claim["results"]:
+        by_outcome[group["outcome"]] += group["combinations"]
+    if len(by_outcome) == 1:
+        return next(iter(by_outcome))
+    return ", ".join(f"{o} ({' '.join(sorted(c))})" for o, c in by_outcome.items())
 
 
 def change_lines(found: Sequence[Change]) -> list[str]:
@@ -977,6 +979,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     record.add_argument(
         "--partial", action="store_true", help="the run was narrowed: merge, never replace"
     )
+    record.add_argument(
+        "--pytest-status",
+        type=Path,
+        help="a file holding pytest's exit status: non-zero fails the command too",
+    )
     render_command = commands.add_parser("render", help="rewrite the table from the history")
     for command in (record, render_command):
         command.add_argument("--history", type=Path, required=True, help="the history folder")
@@ -1046,7 +1053,19 @@ def _record(arguments: argparse.Namespace) -> int:
     if failing:
         print(f"{len(failing)} claims fail on {new.label} ({new.device})")
         return 1
+    if arguments.pytest_status is not None:
+        status = _pytest_status(arguments.pytest_status)
+        if status != 0:
+            print(f"pytest exited with status {status} although no recorded claim failed")
+            return 1
     return 0
+
+
+def _pytest_status(path: Path) -> int:
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError) as error:
+        raise CompatError(f"{path}: no pytest exit status in it ({error})") from None
 
 
 if __name__ == "__main__":
