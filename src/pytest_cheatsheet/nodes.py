@@ -5,28 +5,92 @@ from __future__ import annotations
 import os
 import traceback
 import unittest
+import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sybil
 from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
-from sybil import Sybil
-from sybil.example import SybilFailure
+from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
+from pytest_cheatsheet.audit import audit_of
+from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
-from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY
-
-_HIDDEN_FROM_TRACEBACKS = tuple(
-    str(Path(package.__file__ or "").parent) + os.sep for package in (pytest_cheatsheet, sybil)
+from pytest_cheatsheet.seam import (
+    SYBIL_DIRECTORY,
+    DoctestMismatch,
+    DoctestRaised,
+    Sybil,
+    SybilFailure,
 )
+from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
+from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
+
+_HIDDEN_FROM_TRACEBACKS = (
+    str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
+    SYBIL_DIRECTORY,
+)
+MAX_FAILURE_TEXT = 2000
+
+
+@dataclass(eq=False)
+class ExampleFailure(TerminalRepr):
+    """How a failed example shows: where (sheet, line, combination), what, and the details."""
+
+    location: str
+    summary: str
+    details: str = ""
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        tw.line(f"{self.location}: {self.summary}", red=True, bold=True)
+        if self.details:
+            tw.line("")
+            for line in self.details.rstrip("\n").split("\n"):
+                tw.line(line)
+
+
+def failure_data(error: BaseException) -> dict[str, Any]:
+    """The report's data on a failed example: one line of reason, and a differing doctest's
+    expected and printed output."""
+    expected = printed = None
+    if isinstance(error, DoctestMismatch):
+        reason = (
+            f"First difference: {error.difference}"
+            if error.difference
+            else "doctest output differs"
+        )
+        expected, printed = _bounded(error.expected), _bounded(error.printed)
+    elif isinstance(error, DoctestRaised):
+        reason = _exception_line(error.error)
+        raised = error.error
+        expected = _bounded(error.example.parsed.want)
+        printed = _bounded(want_from_exception((type(raised), raised, None)))
+    elif isinstance(error, SybilFailure):
+        reason = next((line for line in error.result.splitlines() if line.strip()), "")
+    elif isinstance(error, SheetError):
+        reason = error.message
+    else:
+        reason = _exception_line(error)
+    return {"reason": escape_surrogates(reason.strip()), "expected": expected, "printed": printed}
+
+
+def _bounded(text: str) -> str:
+    """At most MAX_FAILURE_TEXT characters, an ellipsis marking a cut; lone surrogates (bytes
+    that did not decode) escaped, so that the report stays valid UTF-8 and reads them back."""
+    text = escape_surrogates(text)
+    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
+
+
+def _exception_line(error: BaseException) -> str:
+    lines = traceback.format_exception_only(type(error), error)
+    return lines[-1].strip() if lines else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -40,20 +104,72 @@ class Settings:
     autocast_dtype: str | None
     sybil: Sybil
     update: bool = False
+    audit: bool = False
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
 
     def collects(self, path: Path) -> bool:
         return path.suffix == ".md" and any(
             path == root or root in path.parents for root in self.paths
         )
 
-    def axes_for(self, sheet: Sheet) -> Axes:
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
         axes = self.axes
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
-        return axes.narrowed(self.narrowing)
+        return axes
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: its first declared
+        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
+        Raise SheetError when ``written=`` names no combination the sheet declares."""
+        axes = self.declared_axes(sheet)
+        candidates = [
+            Combination(device, dtype, False)
+            for device in (axes.devices if "devices" in sheet.used_axes else (None,))
+            for dtype in (axes.dtypes if "dtypes" in sheet.used_axes else (None,))
+        ]
+        written = sheet.matrix.written if sheet.matrix is not None else None
+        if written is None:
+            return candidates[0]
+        for combination in candidates:
+            if combination.id == written:
+                return combination
+        assert sheet.matrix is not None
+        raise SheetError(
+            sheet.path,
+            sheet.matrix.line,
+            f"written={written!r} names no combination of this sheet; valid: "
+            f"{', '.join(combination.id for combination in candidates)}",
+        )
+
+    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
+        """What the output checker needs to know of the sheet's examples in ``combination``."""
+        written = self.written_combination(sheet)
+        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
+        return CheckContext(
+            written=combination == written,
+            dtype=combination.dtype or DEFAULT_DTYPE,
+            autocast_dtype=combination.autocast_dtype,
+            written_dtype=written.dtype or DEFAULT_DTYPE,
+            tolerance=tolerance.over(self.tolerance),
+        )
 
 
 SETTINGS = pytest.StashKey[Settings]()
+
+
+def _written_key(sheet: Sheet) -> str | None:
+    """The combination id the matrix directive's ``written=`` key names, if any."""
+    if sheet.matrix is None:
+        return None
+    written = getattr(sheet.matrix, "written", None) or sheet.matrix.axes.get("written")
+    if isinstance(written, (tuple, list)):
+        written = written[0] if written else None
+    return str(written) if written else None
 
 
 class SheetFile(pytest.File):
@@ -63,19 +179,26 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil)
+            settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
+        for line, message in sheet.warnings:
+            warning = CheatsheetWarning(f"{self.nodeid or self.path}:{line}: {message}")
+            warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
         matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
-        update_target = _update_target(matrix) if settings.update else None
+        written = settings.written_combination(sheet)
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
                 name=combination.id,
                 sheet=sheet,
                 combination=combination,
-                updates_output=combination == update_target,
+                written_combination=written,
+                updates_output=settings.update and combination == written,
+                check_context=settings.check_context(sheet, combination),
+                audit=settings.audit,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -96,28 +219,31 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     return (str(item.path), line, f"Skipped: {skip}")
 
 
-def _update_target(matrix: list[Combination]) -> Combination | None:
-    """The combination whose output --cheatsheet-update writes: the first that runs here with
-    autocast off (the matrix's first device and dtype, unless that device is absent)."""
-    for combination in matrix:
-        if not combination.autocast and (
-            combination.device is None or device_is_available(combination.device)
-        ):
-            return combination
-    return None
-
-
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
     def __init__(
-        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+        self,
+        *,
+        sheet: Sheet,
+        combination: Combination,
+        written_combination: Combination | None = None,
+        updates_output: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
-            sheet, combination, installed_versions(), record_updates=updates_output
+            sheet,
+            combination,
+            installed_versions(),
+            record_updates=updates_output,
+            check_context=check_context,
+            audit=audit,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -158,6 +284,7 @@ class ExampleItem(pytest.Item):
                     "heading": step.heading,
                     "combination": parent.combination.id,
                     "device": parent.combination.device,
+                    "written_combination": parent.written_combination.id,
                 },
             )
         )
@@ -180,9 +307,16 @@ class ExampleItem(pytest.Item):
             # Report Sybil's skips at the example's line, as pytest does for skip markers
             # (``_use_item_location`` is pytest's own, undocumented switch for that).
             raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
+        except pytest.skip.Exception:
+            raise
+        except BaseException as error:
+            self.user_properties.append((FAILURE_PROPERTY, failure_data(error)))
+            raise
         finally:
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+            if runner.audit:
+                self.user_properties.append((AUDIT_PROPERTY, audit_of(self.step, runner)))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (
@@ -199,20 +333,24 @@ class ExampleItem(pytest.Item):
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
+        where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
+            return ExampleFailure(
+                where, "doctest output differs", escape_surrogates(excinfo.value.result)
+            )
             return (
                 f"{self._location()} [{self.combination_collector.name}]: "
-                f"doctest output differs\n\n{excinfo.value.result}"
+                f"doctest output differs\n\n{escape_surrogates(excinfo.value.result)}"
             )
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"
-            return f"{location} [{self.combination_collector.name}]: {excinfo.value.message}"
+            return ExampleFailure(
+                f"{location} [{self.combination_collector.name}]", excinfo.value.message
+            )
         if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
-            )
+            return ExampleFailure(where, "invalid Python", error)
         if style is None and self.config.getoption("tbstyle", "auto") == "auto":
             # pytest cannot tell where a statement starts in Markdown and would print the sheet
             # from its first line; the short style shows the failing lines of the sheet.

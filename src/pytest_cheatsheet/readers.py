@@ -1,0 +1,134 @@
+"""Reader defaults: the visible block that binds ``device`` and ``dtype`` for a reader who copies
+a page into a REPL, and the warning for a sheet that binds them anywhere else.
+
+Each combination runs the reader-defaults block like any other, then gets its own ``device``,
+``dtype`` and ``autocast`` back: the page reads naturally and still runs on every combination.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pytest_cheatsheet.directives import READER_DEFAULTS
+from pytest_cheatsheet.seam import Region
+
+COMBINATION_NAMES = ("device", "dtype", "autocast")
+SHADOWED_NAMES = ("device", "dtype")
+
+
+class CheatsheetWarning(UserWarning):
+    """A sheet that runs but does not verify what it seems to (filter it by this class)."""
+
+
+def reader_defaults_blocks(
+    marks: Iterable[tuple[int, int]],
+    blocks: Sequence[tuple[int, int]],
+    regions: Sequence[Region],
+) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, str]]]:
+    """The blocks after each reader-defaults mark (position, line): their spans, the index in
+    ``regions`` of each block's last code region (after it runs, the combination's names are
+    bound again), and (line, message) for a mark that has no Python block after it."""
+    spans = []
+    last_regions = []
+    errors = []
+    for position, line in marks:
+        block = next((block for block in blocks if block[0] > position), None)
+        inside = (
+            []
+            if block is None
+            else [index for index, r in enumerate(regions) if _is_code_in(r, block)]
+        )
+        if block is None or not inside:
+            errors.append((line, f"{READER_DEFAULTS} is followed by no Python code block"))
+            continue
+        spans.append(block)
+        last_regions.append(inside[-1])
+    return spans, last_regions, errors
+
+
+def _is_code_in(region: Region, block: tuple[int, int]) -> bool:
+    # Code, a doctest, or a block Sybil could not parse (its error is the parsed value).
+    return block[0] <= region.start < block[1] and isinstance(
+        region.parsed, (str, doctest.Example, Exception)
+    )
+
+
+def shadowing(source: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """(line, name) where ``source``, whose first line is ``first_line`` of the sheet, binds
+    ``device`` or ``dtype`` in the sheet's namespace."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return  # the block fails when it runs
+    for node in _module_scope(tree):
+        for name in _bound_names(node):
+            if name in SHADOWED_NAMES:
+                yield first_line + getattr(node, "lineno", 1) - 1, name
+
+
+_NEW_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
+def _module_scope(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes whose bindings land in the module namespace: a function or class is seen by its
+    name, not its body."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node is tree or not isinstance(node, _NEW_SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _bound_names(node: ast.AST) -> Iterator[str]:
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        yield node.id
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            yield alias.asname or alias.name.partition(".")[0]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield node.name
+
+
+def region_source(region: Region, line: int) -> tuple[str, int] | None:
+    """A code region's source and the sheet line of its first line (``line`` is its step's)."""
+    parsed = region.parsed
+    if isinstance(parsed, doctest.Example):
+        return parsed.source, line
+    if isinstance(parsed, str):
+        return parsed, line + 1 + getattr(parsed, "line_offset", 0)
+    return None
+
+
+def shadowing_message(name: str) -> str:
+    return (
+        f"assigns {name!r}, which each combination sets: this and later examples may not run on "
+        f"the combination they are reported for. Put reader defaults in a block after "
+        f"<!-- cheatsheet: {READER_DEFAULTS} -->, or use another name"
+    )
+
+
+def shadowing_warnings(
+    steps: Iterable[Any], reader_blocks: Sequence[tuple[int, int]]
+) -> tuple[tuple[int, str], ...]:
+    """(line, message) for every binding of ``device`` or ``dtype`` outside reader defaults."""
+    found = []
+    for step in steps:
+        if any(start <= step.region.start < end for start, end in reader_blocks):
+            continue
+        code = region_source(step.region, step.line)
+        if code is not None:
+            found += [(line, shadowing_message(name)) for line, name in shadowing(*code)]
+    return tuple(found)
