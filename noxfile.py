@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 # The torch releases the sheets are verified on, oldest first; the first is the floor that
 # pyproject.toml and the README claim. Override with the environment:
@@ -22,7 +24,7 @@ import nox
 TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.0 2.1 2.4 2.8 2.13 2.14").split()
 # The Python versions the python/ sheets claim besides the one the torch sessions run on, and
 # the torch they run with.
-PYTHON_VERSIONS = ["3.10", "3.12", "3.13"]
+PYTHON_VERSIONS = ["3.12", "3.13"]
 PYTHON_TORCH = "2.14"
 # torch releases built against NumPy 1 (before 2.3) need numpy<2.
 NUMPY_1_BEFORE = (2, 3)
@@ -114,6 +116,48 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
         str(status),
         *(["--partial"] if session.posargs else []),
     )
+
+
+def _declared_requirements() -> list[Requirement]:
+    """pyproject.toml's dependencies and test extra, as packaging reads them."""
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return [Requirement(line) for line in lines]
+
+
+def _floor_pins() -> list[str]:
+    """``name==floor`` for every declared ``name>=floor`` but torch (whose floor the cheatsheet
+    session runs: the plugin's tests assert this torch's printing)."""
+    pins = []
+    for requirement in _declared_requirements():
+        floors = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        if floors and requirement.name != "torch":
+            pins.append(f"{requirement.name}=={floors[0]}")
+    return pins
+
+
+def _floor_python() -> str:
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return str(project["requires-python"]).removeprefix(">=")
+
+
+@nox.session(python=_floor_python())
+def floors(session: nox.Session) -> None:
+    """The suite at the lowest versions pyproject.toml allows: Python, pytest, pluggy, Sybil..."""
+    session.install(*_torch_requirement(TESTS_TORCH))
+    constraints = Path(session.create_tmp()) / "floors.txt"
+    constraints.write_text("\n".join(_floor_pins()) + "\n", encoding="utf-8")
+    session.install("-c", str(constraints), "-e", ".[test]")
+    session.run("python", "-m", "pip", "freeze")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def newest(session: nox.Session) -> None:
+    """The suite at the newest releases of everything (torch included)."""
+    session.install("--upgrade", "--upgrade-strategy", "eager", "torch", "-e", ".[test]")
+    session.run("python", "-m", "pip", "freeze")
+    session.run("pytest", *session.posargs)
 
 
 @nox.session

@@ -145,6 +145,7 @@ NAMESPACE = "our namespace holds device, dtype and autocast (after clear-namespa
 SEEDED = "we seed random, NumPy and torch with 0 at the start of every sheet"
 DIRECTIVE = "a failing directive fails the next example at the directive's line (not an item)"
 MALFORMED = "a malformed doctest fails only its block; Sybil cannot collect the file"
+ILLUSTRATION = "code inside a fenced block that is not Python (````markdown) is text, not run"
 SKIP_STATE = "after a failing skip condition Sybil runs no later example; ours resets the skip"
 
 
@@ -447,6 +448,16 @@ class _Sheet:
                 return candidate if fence["prefix"] else None
         return None
 
+    def in_illustration(self, number: int) -> bool:
+        """Whether line ``number`` lies inside a fenced block whose language is not Python."""
+        from pytest_cheatsheet.seam import fenced_blocks
+
+        start = self.starts[number - 1] if 0 < number <= len(self.starts) else len(self.text)
+        return any(
+            begin < start < end and info.split()[:1] != ["python"]
+            for begin, end, info in fenced_blocks(self.text)
+        )
+
     def is_sybil_directive(self, number: int) -> bool:
         start = self.starts[number - 1] if 0 < number <= len(self.starts) else len(self.text)
         return _SYBIL_DIRECTIVE.match(self.text, start) is not None
@@ -556,6 +567,8 @@ def _agree(sybil: Result | None, ours: Result | None) -> bool:
 def _explain(difference: Difference, sheet: _Sheet, failed_directives: set[int]) -> str:
     """The reason of design behind a difference, or "" when none fits."""
     sybil, ours = difference.sybil, difference.ours
+    if ours is None and sybil is not None and sheet.in_illustration(sybil.line):
+        return ILLUSTRATION
     if sybil is None or ours is None:
         return ""
     reasons = []

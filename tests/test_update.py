@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import doctest
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from conftest import SheetWriter
 
@@ -554,3 +560,84 @@ def test_two_update_runs_at_once_never_lose_one_silently_when_lines_move(
     assert len(landed) + len(refused) == 2, outputs
     assert (b">>> print(1); print(1)\n1\n1\n" in final) == any("lines 2" in o for o in landed)
     assert (b">>> 2 + 2\n4\n" in final) == any("lines 4" in o for o in landed)
+
+
+_PRINTABLE = st.lists(
+    st.characters(codec="utf-8")
+    | st.sampled_from(["\n", "```", "~~~", ">>>", "...", "-->", " ", "\t", "<BLANKLINE>", "> "]),
+    max_size=30,
+).map("".join)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(printed=_PRINTABLE, prefix=st.sampled_from(["", "  ", "> "]))
+def test_an_update_is_refused_or_reads_back_as_exactly_what_was_printed(
+    printed: str, prefix: str
+) -> None:
+    from pytest_cheatsheet.sheet import make_sybil, parse_sheet
+    from pytest_cheatsheet.update import make_update, want_from_output
+
+    got = printed if printed.endswith("\n") or not printed else printed + "\n"
+    lines = ["```python", ">>> x", "old", "```", "", "after"]
+    sheet = "\n".join(prefix + line if line else line for line in lines[:4]) + "\nafter\n"
+    new_want = want_from_output(got)
+    update = make_update("s.md", sheet, 2, doctest.Example("x\n", "old\n"), new_want, got)
+    if update.refusal:
+        return
+    written = "".join(f"{prefix}{line}".rstrip() + "\n" for line in update.new_lines)
+    text = f"{prefix}```python\n{prefix}>>> x\n{written}{prefix}```\nafter\n"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "s.md")
+        path.write_text(text, encoding="utf-8")
+        examples = parse_sheet(path, make_sybil(Path(folder))).examples
+    assert len(examples) == 1, text
+    want = examples[0].region.parsed.want
+    read_back = re.sub(r"(?m)^<BLANKLINE>\s*?$", "", want)
+    assert read_back == "".join(line.rstrip() + "\n" for line in got.split("\n")[:-1]), text
+
+
+@pytest.mark.parametrize(
+    ("declared", "narrowing", "written"),
+    [
+        ({}, {}, "cpu-float32"),
+        ({"dtypes": ("float64", "float32")}, {"dtypes": ("float32",)}, "cpu-float64"),
+        ({"devices": ("cuda", "cpu")}, {"devices": ("cpu",)}, "cuda-float32"),
+        ({"autocast": (True, False)}, {}, "cpu-float32"),
+        ({"autocast": (True,)}, {}, "cpu-float32"),
+        ({"dtypes": ("float32", "float64"), "written": ("cpu-float64",)}, {}, "cpu-float64"),
+    ],
+    ids=["defaults", "not-narrowed", "absent-device", "autocast-last", "autocast-only", "key"],
+)
+def test_the_written_combination_is_the_declared_first_device_and_dtype_with_autocast_off(
+    declared: dict[str, tuple[object, ...]], narrowing: dict[str, tuple[object, ...]], written: str
+) -> None:
+    from pytest_cheatsheet.directives import MatrixDirective
+    from pytest_cheatsheet.matrix import Axes
+    from pytest_cheatsheet.nodes import Settings
+    from pytest_cheatsheet.sheet import Sheet, make_sybil
+
+    settings = Settings(
+        rootpath=Path("."),
+        paths=(),
+        axes=Axes(devices=("cpu", "cuda"), dtypes=("float32",), autocast=(False,)),
+        narrowing=narrowing,
+        autocast_dtype=None,
+        sybil=make_sybil(Path(".")),
+    )
+    axes = {axis: values for axis, values in declared.items() if axis != "written"}
+    key = declared.get("written")
+    matrix = MatrixDirective(1, axes, written=str(key[0]) if key else None)
+    sheet = Sheet(Path("s.md"), "", [], [], matrix, frozenset({"devices", "dtypes"}))
+    combination = settings.written_combination(sheet)
+    assert combination.id == written
+    assert not combination.autocast
+
+
+def test_update_writes_what_the_combination_named_by_written_printed(sheets: SheetWriter) -> None:
+    text = "<!-- cheatsheet: dtypes=float32,float64 written=float64 -->\n" + DTYPE_SHEET.split(
+        "\n", 1
+    )[1].replace("{dtypes}", "")
+    before = _write(sheets, text)
+    result = sheets.run("--cheatsheet-update")
+    result.assert_outcomes(failed=2)
+    assert _read(sheets) == before.replace(b"'torch.float16'", b"'torch.float64'")

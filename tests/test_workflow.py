@@ -53,8 +53,12 @@ def test_every_job_calls_a_nox_session_that_exists(workflow: dict[Any, Any]) -> 
         for step in job["steps"]:
             words = shlex.split(step.get("run", ""))
             if words[:2] == ["nox", "-s"]:
-                called.add(words[2].split("(")[0])
-    assert {"tests", "cheatsheet", "python", "compat", "lint"} <= called
+                session = words[2].split("(")[0]
+                if session == "${{":  # nox -s ${{ matrix.session }}
+                    called |= set(job["strategy"]["matrix"]["session"])
+                else:
+                    called.add(session)
+    assert called == {"tests", "floors", "newest", "cheatsheet", "python", "compat", "lint"}
     assert called <= sessions
 
 
@@ -88,7 +92,7 @@ def test_the_python_job_runs_every_python_version_the_sheets_claim(
 ) -> None:
     pythons = workflow["jobs"]["python"]["strategy"]["matrix"]["python"]
     assert pythons == _noxfile_value("PYTHON_VERSIONS")
-    assert sorted({*pythons, "3.11"}) == ["3.10", "3.11", "3.12", "3.13"]
+    assert sorted({*pythons, "3.11"}) == ["3.11", "3.12", "3.13"]  # requires-python >=3.11
 
 
 def test_the_history_is_uploaded_even_when_claims_fail_and_the_table_is_made_from_it(
@@ -181,3 +185,14 @@ def test_the_upgrade_command_names_its_release(argv: list[str], release: str | N
 def test_a_release_named_for_upgrade_gets_a_cheatsheet_session() -> None:
     assert "2.99" not in _load_noxfile(["nox"]).TORCH_VERSIONS
     assert _load_noxfile(["nox", "-s", "upgrade", "--", "2.99"]).TORCH_VERSIONS[-1] == "2.99"
+
+
+def test_the_tests_job_covers_every_supported_python(workflow: dict[Any, Any]) -> None:
+    pythons = workflow["jobs"]["tests"]["strategy"]["matrix"]["python"]
+    assert pythons == ["3.11", "3.12", "3.13"]
+
+
+def test_a_job_runs_the_suite_at_the_floors_and_at_the_newest(workflow: dict[Any, Any]) -> None:
+    job = workflow["jobs"]["floors"]
+    assert job["strategy"]["matrix"]["session"] == ["floors", "newest"]
+    assert any(step.get("run") == "nox -s ${{ matrix.session }}" for step in job["steps"])

@@ -152,7 +152,7 @@ def _asserts(source: str) -> bool:
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return False  # it fails when run: that checks something
+        return True  # it fails when run: that checks something
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assert, ast.Raise)):
             return True

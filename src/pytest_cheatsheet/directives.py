@@ -112,7 +112,7 @@ class Gate:
         (``devices=cuda`` holds on every CUDA device, ``devices=cuda:1`` on that one)."""
         if not self.requirements_hold(versions):
             return False
-        device = combination.device or "cpu"
+        device = combination.target_device
         values = {
             "devices": (device, device_type(device)),
             "dtypes": (combination.dtype or "float32",),

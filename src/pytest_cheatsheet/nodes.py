@@ -66,24 +66,29 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = _bounded(error.expected), _bounded(error.printed)
+        expected, printed = error.expected, error.printed
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
-        raised = error.error
-        expected = _bounded(error.example.parsed.want)
-        printed = _bounded(want_from_exception((type(raised), raised, None)))
+        expected = getattr(error.example.parsed, "want", None)  # the doctest's Example
+        printed = want_from_exception((type(error.error), error.error))
     elif isinstance(error, SybilFailure):
         reason = next((line for line in error.result.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:
         reason = _exception_line(error)
-    return {"reason": escape_surrogates(reason.strip()), "expected": expected, "printed": printed}
+    return {
+        "reason": escape_surrogates(reason.strip()),
+        "expected": _bounded(expected),
+        "printed": _bounded(printed),
+    }
 
 
-def _bounded(text: str) -> str:
-    """At most MAX_FAILURE_TEXT characters, an ellipsis marking a cut; lone surrogates (bytes
-    that did not decode) escaped, so that the report stays valid UTF-8 and reads them back."""
+def _bounded(text: str | None) -> str | None:
+    """At most MAX_FAILURE_TEXT characters (the last one then ``…``), lone surrogates escaped
+    (what pytest-xdist sends between processes must encode as UTF-8)."""
+    if text is None:
+        return None
     text = escape_surrogates(text)
     return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
 
@@ -122,15 +127,22 @@ class Settings:
     def axes_for(self, sheet: Sheet) -> Axes:
         return self.declared_axes(sheet).narrowed(self.narrowing)
 
+    def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
+        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
+        and the ini default axes its code reads (an unread ini axis runs once)."""
+        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
+        return sheet.used_axes | declared
+
     def written_combination(self, sheet: Sheet) -> Combination:
         """The combination the sheet's expected outputs are written for: its first declared
         device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
         Raise SheetError when ``written=`` names no combination the sheet declares."""
         axes = self.declared_axes(sheet)
+        multiplied = self.multiplied_axes(sheet)
         candidates = [
             Combination(device, dtype, False)
-            for device in (axes.devices if "devices" in sheet.used_axes else (None,))
-            for dtype in (axes.dtypes if "dtypes" in sheet.used_axes else (None,))
+            for device in (axes.devices if "devices" in multiplied else (None,))
+            for dtype in (axes.dtypes if "dtypes" in multiplied else (None,))
         ]
         written = sheet.matrix.written if sheet.matrix is not None else None
         if written is None:
@@ -151,7 +163,7 @@ class Settings:
         written = self.written_combination(sheet)
         tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
         return CheckContext(
-            written=combination == written,
+            written=combination.id == written.id,  # runs_on aside
             dtype=combination.dtype or DEFAULT_DTYPE,
             autocast_dtype=combination.autocast_dtype,
             written_dtype=written.dtype or DEFAULT_DTYPE,
@@ -162,16 +174,6 @@ class Settings:
 SETTINGS = pytest.StashKey[Settings]()
 
 
-def _written_key(sheet: Sheet) -> str | None:
-    """The combination id the matrix directive's ``written=`` key names, if any."""
-    if sheet.matrix is None:
-        return None
-    written = getattr(sheet.matrix, "written", None) or sheet.matrix.axes.get("written")
-    if isinstance(written, (tuple, list)):
-        written = written[0] if written else None
-    return str(written) if written else None
-
-
 class SheetFile(pytest.File):
     """A Markdown sheet; its children are the combinations it runs on."""
 
@@ -179,7 +181,7 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil)
-            settings.written_combination(sheet)  # a bad written= fails the sheet here
+            written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         for line, message in sheet.warnings:
@@ -187,7 +189,9 @@ class SheetFile(pytest.File):
             warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
-        matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
+        matrix = combinations(
+            settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
+        )
         written = settings.written_combination(sheet)
         for combination in matrix:
             yield CombinationCollector.from_parent(
@@ -196,7 +200,7 @@ class SheetFile(pytest.File):
                 sheet=sheet,
                 combination=combination,
                 written_combination=written,
-                updates_output=settings.update and combination == written,
+                updates_output=settings.update and combination.id == written.id,
                 check_context=settings.check_context(sheet, combination),
                 audit=settings.audit,
             )
@@ -217,6 +221,31 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
         matrix = item.combination_collector.sheet.matrix
         line = matrix.line if matrix is not None else 1
     return (str(item.path), line, f"Skipped: {skip}")
+
+
+def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
+    """A sheet error (a failing directive, a block that cannot run) is a failure even under an
+    xfail gate: the gate expects the example's code to fail, not the sheet to be broken."""
+    if isinstance(error, SheetError) and hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        del report.wasxfail
+
+
+def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
+    """Put each combination's examples together and in file order, where its first example
+    is: a combination runs its sheet from the top, so any other order (pytest-randomly's
+    shuffle, --ff) costs a replay of the sheet per example. Other items keep their places."""
+    groups: dict[pytest.Item | pytest.Collector, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(
+            item.combination_collector if isinstance(item, ExampleItem) else item, []
+        ).append(item)
+    ordered = []
+    for group in groups.values():
+        if len(group) > 1:
+            group.sort(key=lambda item: item.step.index if isinstance(item, ExampleItem) else 0)
+        ordered.extend(group)
+    items[:] = ordered
 
 
 class CombinationCollector(pytest.Collector):
@@ -256,8 +285,8 @@ class CombinationCollector(pytest.Collector):
             yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
 
     def setup(self) -> None:
-        device = self.combination.device
-        if device is not None and not device_is_available(device):
+        device = self.combination.target_device
+        if not device_is_available(device):
             raise DeviceUnavailable(f"device {device!r} is not available")
         self.runner.start()
 
@@ -283,14 +312,13 @@ class ExampleItem(pytest.Item):
                     "line": step.line,
                     "heading": step.heading,
                     "combination": parent.combination.id,
-                    "device": parent.combination.device,
+                    "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
                 },
             )
         )
         versions = installed_versions()
-        device = parent.combination.device
-        if device is not None and not device_is_available(device):
+        if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
@@ -335,13 +363,8 @@ class ExampleItem(pytest.Item):
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return ExampleFailure(
-                where, "doctest output differs", escape_surrogates(excinfo.value.result)
-            )
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: "
-                f"doctest output differs\n\n{escape_surrogates(excinfo.value.result)}"
-            )
+            details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
+            return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"

@@ -17,6 +17,8 @@ from pytest_cheatsheet.nodes import (
     Settings,
     SheetFile,
     device_skip_location,
+    keep_combinations_in_file_order,
+    never_expected_to_fail,
 )
 from pytest_cheatsheet.report import Report, report_path_problem
 from pytest_cheatsheet.summary import Tally, environment, environment_line, example_properties
@@ -98,6 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
         autocast_dtype = _axis_option(
             "dtypes", autocast_dtype, "ini option cheatsheet_autocast_dtype"
         )[0]
+        _check_autocast_dtype(autocast_dtype, (*defaults["devices"], *narrowing.get("devices", ())))
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
         paths=tuple(Path(path).resolve() for path in config.getini("cheatsheet_paths")),
@@ -140,6 +143,15 @@ def _axis_option(axis: str, text: str, source: str) -> tuple[Any, ...]:
         raise pytest.UsageError(f"{source}: {error}") from None
 
 
+def _check_autocast_dtype(autocast_dtype: str, devices: tuple[str, ...]) -> None:
+    from pytest_cheatsheet.matrix import check_autocast_dtype
+
+    try:
+        check_autocast_dtype(autocast_dtype, devices)
+    except AxisError as error:
+        raise pytest.UsageError(f"ini option cheatsheet_autocast_dtype: {error}") from None
+
+
 def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
     from pytest_cheatsheet.matrix import COMMON_DTYPES, KNOWN_DEVICE_TYPES, marker_name
 
@@ -155,14 +167,21 @@ def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
     return markers
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+    report = yield  # after pytest's skipping plugin has judged xfail
     if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
         report.longrepr = device_skip_location(item, call.excinfo.value)
+    if call.excinfo is not None:
+        never_expected_to_fail(report, call.excinfo.value)
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    keep_combinations_in_file_order(items)
 
 
 @pytest.hookimpl(trylast=True)

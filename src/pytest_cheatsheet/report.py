@@ -20,7 +20,8 @@ Schema (version 2; readers accept 1, which has no ``expected``/``printed``), sta
 example was skipped, expected to fail, or failed (first line of the failure). An example whose
 run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
-``MAX_OUTPUT`` characters each), ``null`` otherwise.
+2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
+``--cheatsheet-audit``.
 
 The report is written into PATH itself (through a symlink, into an existing file, a FIFO or a
 device), never by replacing it; PATH is checked before the run.
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)
 MAX_REASON = 500
-MAX_OUTPUT = 2000  # the failure data carries at most this much (nodes.MAX_FAILURE_TEXT)
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 
 
@@ -67,8 +67,8 @@ class Record:
     outcome: str
     reason: str
     duration: float
-    expected: str | None = None  # a differing doctest's expected output (bounded)
-    printed: str | None = None  # and what it printed
+    expected: str | None = None
+    printed: str | None = None
     audit: dict[str, Any] | None = None  # with --cheatsheet-audit: how strong its check is
 
 
@@ -112,15 +112,15 @@ class Report:
         if report.when not in ("setup", "call", "teardown"):
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
             record.reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
-        failure = failure_of(report) if outcome == "failed" else None
-        record.expected = failure["expected"] if failure else None
-        record.printed = failure["printed"] if failure else None
+        failure = failure_of(report) if outcome == "failed" and report.when == "call" else None
+        record.expected = failure.get("expected") if failure else None
+        record.printed = failure.get("printed") if failure else None
 
     def document(self, devices: list[str]) -> dict[str, Any]:
         env = environment(devices)
         return {
             "schema": SCHEMA_VERSION,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "versions": {
                 key: env[key]
                 for key in ("python", "torch", "cuda", "numpy", "sybil", "pytest_cheatsheet")

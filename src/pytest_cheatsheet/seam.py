@@ -9,7 +9,9 @@ changes, this is the file that changes.
 
 from __future__ import annotations
 
+import bisect
 import doctest
+import functools
 import os
 import re
 import textwrap
@@ -47,12 +49,13 @@ __all__ = [
     "ENCODING",
     "PARSE_ERRORS",
     "SYBIL_DIRECTORY",
-    "BlockParseFailure",
+    "BlockFailure",
     "DoctestMismatch",
     "DoctestRaised",
     "Document",
     "Example",
     "LexingException",
+    "OverlapError",
     "ParsedRegion",
     "Region",
     "Run",
@@ -129,7 +132,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
-        self.sheet_text = ""  # the sheet as collected: an update checks it still stands there
+        self.sheet_text = ""  # the sheet's text as collected, where updates check their place
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
@@ -215,9 +218,10 @@ class SheetDocTestEvaluator:
             from pytest_cheatsheet.audit import audit_output
 
             for want, got, flags in self.checker.passed or ():
-                context.audits.append(
-                    (example.region.start, audit_output(self.checker, want, got, flags))
-                )
+                if want.strip():  # an expected nothing is not an output checked
+                    context.audits.append(
+                        (example.region.start, audit_output(self.checker, want, got, flags))
+                    )
         result = "".join(output)
         if not result:
             return
@@ -237,7 +241,12 @@ class SheetCodeEvaluator(PythonEvaluator):
         __tracebackhide__ = True
         # PythonEvaluator.flags is undocumented: the compiler flags of its future imports.
         source = "\n" * (example.line + example.parsed.line_offset) + example.parsed
-        code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
+        try:
+            code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
+        except (RecursionError, MemoryError) as error:
+            raise BlockFailure(
+                f"this block is too deeply nested for Python to compile ({type(error).__name__})"
+            ) from None
         exec(code, example.namespace)
         example.namespace.pop("__builtins__", None)  # exec adds it; Sybil removes it too
 
@@ -257,12 +266,13 @@ class CombinationClearNamespace:
         example.namespace.update(context.combination.namespace())
 
 
-class BlockParseFailure(Exception):
-    """A block Sybil could not parse, raised when the block is run."""
+class BlockFailure(Exception):
+    """A block that cannot run at all (Sybil could not parse it, Python cannot compile it);
+    the message says why."""
 
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class BlockParseError:
@@ -272,10 +282,10 @@ class BlockParseError:
         self.error = error
 
     def __call__(self, example: Example) -> None:
-        raise BlockParseFailure(self.error)
+        raise BlockFailure(f"cannot parse this block: {self.error}")
 
     def evaluate(self, example: Example, context: RunContext) -> None:
-        raise BlockParseFailure(self.error)
+        self(example)
 
 
 _CONTEXT_EVALUATORS = (
@@ -341,15 +351,36 @@ class ParsedRegion:
     doctest_lineno: int | None  # a doctest's line within its block, else None
 
 
+class OverlapError(ValueError):
+    """Two regions of a sheet overlap (a code block inside an invisible code block, say)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[ParsedRegion]]:
-    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input."""
+    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input.
+
+    What lies inside a fenced block that is not Python (a ````markdown illustration of how to
+    write a sheet) is text, not live code or directives; so is a directive inside any fence.
+    """
     document = Document(text, path)
-    # Sybil.parsers and Document.add are undocumented: Document.parse does this from a path,
-    # and the sheet's text is already read (and checked) here.
+    fences = _Fences(text)
+    # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
+    # sheet's text is already read (and checked).
     for parser in sybil.parsers:
         for region in parser(document):
+            if not fences.is_live(region):
+                continue
             # Document.add is undocumented: how Document.parse places each region.
-            document.add(region)
+            try:
+                document.add(region)
+            except ValueError as error:
+                if "overlaps" not in str(error):
+                    raise
+                raise _overlap(document, region) from None
     parsed = []
     for example in document.examples():
         region = example.region
@@ -367,6 +398,75 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
             )
         )
     return document, parsed
+
+
+def _overlap(document: Document, region: Region) -> OverlapError:
+    """A clear error for ``region``, which overlaps a region already in ``document``."""
+    # Document.regions is undocumented: the (start, region) pairs placed so far.
+    other = next(
+        placed
+        for _, placed in document.regions
+        if placed.start < region.end and region.start < placed.end
+    )
+    first, second = sorted((region, other), key=lambda r: r.start)
+
+    def line(position: int) -> int:
+        return document.text.count("\n", 0, position) + 1
+
+    return OverlapError(
+        line(first.start),
+        f"{_kind(first)} (lines {line(first.start)}-{line(first.end)}) overlaps "
+        f"{_kind(second)} (line {line(second.start)}): one cannot hold the other",
+    )
+
+
+def _kind(region: Region) -> str:
+    if region.lexemes.get("directive") == "invisible-code-block":
+        return "an invisible code block"
+    if isinstance(region.parsed, doctest.Example):
+        return "a doctest example"
+    if isinstance(region.evaluator, Skipper):
+        return "a skip directive"
+    if isinstance(region.evaluator, CombinationClearNamespace):
+        return "a clear-namespace directive"
+    return "a code block"
+
+
+class _Fences:
+    """Where a sheet's fenced blocks are, to tell live regions from illustrations."""
+
+    def __init__(self, text: str) -> None:
+        blocks = fenced_blocks(text)
+        self.all = _outermost([(start, end) for start, end, _ in blocks])
+        self.illustrations = _outermost(
+            [(start, end) for start, end, info in blocks if info.split()[:1] != ["python"]]
+        )
+
+    def is_live(self, region: Region) -> bool:
+        fences = self.all if _is_directive(region) else self.illustrations
+        return not _inside(region.start, fences)
+
+
+def _is_directive(region: Region) -> bool:
+    return isinstance(region.evaluator, (Skipper, CombinationClearNamespace)) or (
+        region.lexemes.get("directive") == "invisible-code-block"
+    )
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another (sorted): a position is inside a span of ``spans`` exactly
+    when it is inside one of these."""
+    outer: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not outer or start >= outer[-1][1]:
+            outer.append((start, end))
+    return outer
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``position`` lies strictly inside one of ``spans`` (sorted, disjoint)."""
+    index = bisect.bisect_left(spans, (position, -1)) - 1
+    return index >= 0 and spans[index][0] < position < spans[index][1]
 
 
 def region_source(region: Region) -> str | None:
@@ -396,11 +496,12 @@ def skip_condition(region: Region) -> str | None:
 def python_blocks(document: Document) -> list[tuple[int, int]]:
     """(start, end) of every Python code block, visible or invisible, in order."""
     parser = MarkdownCodeBlockParser(language="python")
+    illustrations = _Fences(document.text).illustrations
     # AbstractCodeBlockParser.lexers is undocumented: the lexers the parser was built with.
     spans = {
         (region.start, region.end)
         for region in parser.lexers(document)
-        if region.lexemes.get("arguments") == "python"
+        if region.lexemes.get("arguments") == "python" and not _inside(region.start, illustrations)
     }
     return sorted(spans)
 
@@ -408,6 +509,7 @@ def python_blocks(document: Document) -> list[tuple[int, int]]:
 _ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
 
 
+@functools.lru_cache(maxsize=4)
 def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
     """(start, end, info string) of every fenced block of any language, in order."""
     regions = _ANY_FENCE(Document(text, ""))
@@ -421,8 +523,10 @@ def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int
     """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
     one that is not closed."""
     lexer = DirectiveInHTMLCommentLexer(directive=name)
+    fences = _Fences(document.text).all
     for region in lexer(document):
-        yield region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}"
+        if not _inside(region.start, fences):
+            yield region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}"
 
 
 # -- a run: one combination's document, examples and skip state -------------------------------

@@ -27,6 +27,7 @@ from pytest_cheatsheet.seam import (
     PARSE_ERRORS,
     Document,
     LexingException,
+    OverlapError,
     ParsedRegion,
     Region,
     Sybil,
@@ -45,6 +46,7 @@ AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 MAX_MESSAGE = 500
@@ -54,6 +56,8 @@ class SheetError(Exception):
     """A sheet that cannot be collected; the message starts with ``path:line:``."""
 
     def __init__(self, path: Path | str, line: int, message: str) -> None:
+        # An object's address differs between processes (xdist workers): leave it out.
+        message = _ADDRESS.sub("", message)
         if len(message) > MAX_MESSAGE:  # Sybil's lexer quotes the rest of the document
             message = message[: MAX_MESSAGE - 1] + "…"
         super().__init__(f"{path}:{line}: {message}")
@@ -107,6 +111,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         document, regions = parse_document(text, str(path), sybil)
+    except OverlapError as error:
+        raise SheetError(path, error.line, error.message) from None
     except PARSE_ERRORS as error:
         raise SheetError(path, _line_of(error), str(error)) from None
     blocks = python_blocks(document)
@@ -273,7 +279,12 @@ def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     """The axes whose names (``device``, ``dtype``) the sheet's code reads."""
     used = set()
     for source in _sources(regions):
-        if source.isascii() and "device" not in source and "dtype" not in source:
+        if (
+            source.isascii()
+            and "device" not in source
+            and "dtype" not in source
+            and not any(name in source for name in _INDIRECT_READS)
+        ):
             continue  # no name to find: spare the parse
         for name in _names_read(source):
             if name in AXIS_NAMES:
@@ -281,14 +292,21 @@ def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     return frozenset(used)
 
 
+# Calls that read a namespace's names without naming them: ``globals()["device"]``.
+_INDIRECT_READS = frozenset({"globals", "locals", "vars", "eval", "exec"})
+
+
 def _names_read(source: str) -> set[str]:
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         # A block that does not parse fails when run; a plain word search decides its axes.
         return set(re.findall(r"(?<![.\w])(device|dtype)\b(?!\s*=[^=])", source))
-    return {
+    names = {
         node.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
+    if names & _INDIRECT_READS:
+        names |= set(AXIS_NAMES)
+    return names
