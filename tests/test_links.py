@@ -9,7 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "cheatsheet").rglob("*.md")])
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?^ {0,3}\1[ \t]*$", re.MULTILINE | re.DOTALL)
+# A backtick fence's info string holds no backtick (CommonMark), so a line that opens with a
+# code span such as ````` ````markdown ````` is prose, not a fence.
+_FENCE = re.compile(
+    r"^ {0,3}(`{3,}(?=[^`\n]*$)|~{3,}).*?^ {0,3}\1[ \t]*$", re.MULTILINE | re.DOTALL
+)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -53,6 +57,13 @@ def test_github_slugs_follow_githubs_rules() -> None:
     assert github_slug("`expand_as` 与广播") == "expand_as-与广播"
     assert github_slug("BatchNorm2d：在 (N, H, W) 上") == "batchnorm2d在-n-h-w-上"
     assert github_slug("[Sybil](https://sybil.readthedocs.io) directives") == "sybil-directives"
+
+
+def test_a_line_opening_with_a_code_span_is_not_a_fence() -> None:
+    span = "  ````` ````markdown ````` is text\n"
+    text = f"{span}\n## Output checking\n\n{span}\n```python\nx = 1\n```\n"
+    assert "## Output checking" in prose(text)
+    assert "x = 1" not in prose(text)
 
 
 def test_the_index_links_every_sheet() -> None:

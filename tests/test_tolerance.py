@@ -31,7 +31,7 @@ def test_float16_fails_a_claim_beyond_its_default_tolerance_with_the_rule_named(
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*power.md:7 ?float16?: doctest output differs",
+            "*power.md:7 ?cpu-float16?: doctest output differs",
             "Numbers compared: rtol=0.001, atol=1e-05 (float16, from dtype=torch.float16).",
             "First difference: expected 2.7171, got 2.6543: |difference| 0.0628 > allowed *",
         ]
@@ -54,7 +54,7 @@ def test_the_written_combination_stays_exact_under_a_tolerance_directive(
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*power.md:7 ?float32?: doctest output differs",
+            "*power.md:7 ?cpu-float32?: doctest output differs",
             "Numbers compared: written combination: printed digits must match.",
             "First difference: expected 2.7172, got 2.7171 (written combination: printed *",
         ]
@@ -79,7 +79,7 @@ def test_a_block_tolerance_applies_to_its_block_only(sheets: SheetWriter) -> Non
     sheets.write("power.md", text)
     result = sheets.run()
     result.assert_outcomes(passed=5, failed=1)
-    result.stdout.fnmatch_lines(["*power.md:12 ?float16?: doctest output differs"])
+    result.stdout.fnmatch_lines(["*power.md:12 ?cpu-float16?: doctest output differs"])
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_a_bad_tolerance_directive_is_a_collection_error_naming_line_value_and_c
         (
             " written=cpu-float99",
             "power.md:3: written='cpu-float99' names no combination of this sheet; "
-            "valid: float32, float16",
+            "valid: cpu-float32, cpu-float16",
         ),
         (" written=", "power.md:3: written= needs a combination id, e.g. written=cpu-float64"),
     ],
@@ -190,14 +190,14 @@ E32, E64 = "2.7182817459106445", "2.718281828459045"
 
 def test_written_names_the_combination_whose_outputs_are_exact(sheets: SheetWriter) -> None:
     tensor = "tensor([2.7183], dtype=torch.float64)"  # stands for float32's tensor([2.7183])
-    sheets.write("e.md", E_SHEET.format(written=" written=float64", tensor=tensor, item=E64))
+    sheets.write("e.md", E_SHEET.format(written=" written=cpu-float64", tensor=tensor, item=E64))
     sheets.run().assert_outcomes(passed=6)
-    sheets.write("e.md", E_SHEET.format(written=" written=float64", tensor=tensor, item=E32))
+    sheets.write("e.md", E_SHEET.format(written=" written=cpu-float64", tensor=tensor, item=E32))
     result = sheets.run()
     result.assert_outcomes(passed=5, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*e.md:9 ?float64?: doctest output differs",
+            "*e.md:9 ?cpu-float64?: doctest output differs",
             "Numbers compared: written combination: printed digits must match.",
         ]
     )
@@ -212,7 +212,7 @@ def test_the_written_combination_is_the_declared_first_dtype_whatever_the_run_is
     sheets.write("e.md", E_SHEET.format(written="", tensor="tensor([2.7183])", item=E64))
     result = sheets.run()
     result.assert_outcomes(passed=5, failed=1)
-    result.stdout.fnmatch_lines(["*e.md:9 ?float32?: doctest output differs"])
+    result.stdout.fnmatch_lines(["*e.md:9 ?cpu-float32?: doctest output differs"])
 
 
 def test_a_sheet_that_never_reads_dtype_compares_its_float64_results_exactly(
