@@ -1,26 +1,57 @@
-"""Sessions: the plugin's tests, the sheets per torch version, the compatibility table, lint."""
+"""Sessions: the plugin's tests, the sheets per torch and Python version, the table, lint.
+
+After a torch upgrade, one command runs the sheets on the new release, records its results in
+``cheatsheet/history/``, rewrites ``cheatsheet/COMPATIBILITY.md`` and prints the claims whose
+outcome changed::
+
+    nox -s upgrade -- 2.15
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 import tomllib
 from pathlib import Path
 
 import nox
 from packaging.requirements import Requirement
 
-# The torch releases the sheets are verified on, oldest first. Override with the environment:
+# The torch releases the sheets are verified on, oldest first; the first is the floor that
+# pyproject.toml and the README claim. Override with the environment:
 #   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
-TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.1 2.4 2.8 2.13 2.14").split()
+TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.0 2.1 2.4 2.8 2.13 2.14").split()
+# The Python versions the python/ sheets claim besides the one the torch sessions run on, and
+# the torch they run with.
+PYTHON_VERSIONS = ["3.12", "3.13"]
+PYTHON_TORCH = "2.14"
 # torch releases built against NumPy 1 (before 2.3) need numpy<2.
 NUMPY_1_BEFORE = (2, 3)
 # The release the plugin's own tests run on (a CPU build of it lies on the development machines).
 TESTS_TORCH = "2.13.0"
 REPORTS = Path("reports")
+HISTORY = Path("cheatsheet/history")
+TABLE = Path("cheatsheet/COMPATIBILITY.md")
+TABLE_LANGUAGE = "zh"
+_RELEASE = re.compile(r"^\d+\.\d+(\.\d+)?$")
 
 nox.options.default_venv_backend = "venv"  # honours pip's configuration (uv does not)
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests", "lint"]
+
+
+def _upgrade_release(argv: list[str]) -> str | None:
+    """The release named by ``nox -s upgrade -- 2.15``, so that it gets a session of its own."""
+    if "--" not in argv or "upgrade" not in argv[: argv.index("--")]:
+        return None
+    rest = argv[argv.index("--") + 1 :]
+    return rest[0] if rest and _RELEASE.match(rest[0]) else None
+
+
+_upgrade = _upgrade_release(sys.argv)
+if _upgrade is not None and _upgrade not in TORCH_VERSIONS:
+    TORCH_VERSIONS.append(_upgrade)
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -32,6 +63,59 @@ def _torch_requirement(version: str) -> list[str]:
     if _version_tuple(version) < NUMPY_1_BEFORE:
         requirement.append("numpy<2")
     return requirement
+
+
+# pytest in-process, its exit status kept for `compat record`: failed claims (status 1) are
+# recorded first, then fail the session; any other status fails it at once.
+_PYTEST_KEEPING_STATUS = (
+    "import sys, pytest; code = int(pytest.main(sys.argv[2:])); "
+    "open(sys.argv[1], 'w').write(str(code)); sys.exit(0 if code in (0, 1) else code)"
+)
+
+
+def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) -> None:
+    """Run ``paths`` with a JSON report, then record it in the history and rewrite the table.
+
+    The session fails when a claim fails (after everything is written), so CI goes red; nox
+    still runs the other sessions.
+    """
+    session.install(*_torch_requirement(torch))
+    session.install(".")
+    if session.posargs and session.posargs[0] == torch:
+        session.posargs.pop(0)  # nox -s upgrade -- 2.15
+    REPORTS.mkdir(exist_ok=True)
+    report = REPORTS / f"{label}.json"
+    status = REPORTS / f"{label}.status"
+    status.unlink(missing_ok=True)
+    session.run(
+        "python",
+        "-c",
+        _PYTEST_KEEPING_STATUS,
+        str(status),
+        *paths,
+        "-p",
+        "no:cacheprovider",
+        f"--cheatsheet-report={report}",
+        *session.posargs,
+    )
+    session.run(
+        "python",
+        "-m",
+        "pytest_cheatsheet.compat",
+        "record",
+        str(report),
+        "--label",
+        label,
+        "--history",
+        str(HISTORY),
+        "--output",
+        str(TABLE),
+        "--language",
+        TABLE_LANGUAGE,
+        "--pytest-status",
+        str(status),
+        *(["--partial"] if session.posargs else []),
+    )
 
 
 def _declared_requirements() -> list[Requirement]:
@@ -87,36 +171,40 @@ def tests(session: nox.Session) -> None:
 @nox.session
 @nox.parametrize("torch", TORCH_VERSIONS)
 def cheatsheet(session: nox.Session, torch: str) -> None:
-    """The sheets on one torch release, with a JSON report in reports/."""
-    session.install(*_torch_requirement(torch))
-    session.install(".")
-    REPORTS.mkdir(exist_ok=True)
-    report = REPORTS / f"torch-{torch}.json"
-    session.run(
-        "pytest",
-        "cheatsheet/",
-        "-p",
-        "no:cacheprovider",
-        f"--cheatsheet-report={report}",
-        *session.posargs,
-        success_codes=[0, 1],  # a claim that no longer holds is a result, not a broken session
-    )
+    """The sheets on one torch release: recorded in cheatsheet/history/, table rewritten."""
+    series = ".".join(torch.split(".")[:2])  # 2.13.1 and 2.13 are recorded as torch-2.13
+    _run_sheets(session, torch, f"torch-{series}", ["cheatsheet/"])
+
+
+@nox.session(python=PYTHON_VERSIONS)
+def python(session: nox.Session) -> None:
+    """The python/ sheets on another Python version (with PYTHON_TORCH)."""
+    _run_sheets(session, PYTHON_TORCH, f"python-{session.python}", ["cheatsheet/python/"])
+
+
+@nox.session(venv_backend="none")
+def upgrade(session: nox.Session) -> None:
+    """`nox -s upgrade -- 2.15`: the sheets on that release; prints the claims that changed."""
+    if not session.posargs or not _RELEASE.match(session.posargs[0]):
+        session.error("name the torch release: nox -s upgrade -- 2.15 [pytest options]")
+    session.notify(f"cheatsheet(torch='{session.posargs[0]}')", session.posargs)
 
 
 @nox.session
 def compat(session: nox.Session) -> None:
-    """Merge reports/*.json into cheatsheet/COMPATIBILITY.md."""
-    reports = sorted(str(path) for path in REPORTS.glob("torch-*.json"))
-    if not reports:
-        session.error("no reports/torch-*.json: run `nox -s cheatsheet` first")
-    session.install("--no-deps", ".")  # the merge needs only the standard library
+    """Rewrite cheatsheet/COMPATIBILITY.md from the per-release results in cheatsheet/history/."""
+    session.install("--no-deps", ".")  # the table needs only the standard library
     session.run(
         "python",
         "-m",
         "pytest_cheatsheet.compat",
-        *reports,
+        "render",
+        "--history",
+        str(HISTORY),
         "--output",
-        "cheatsheet/COMPATIBILITY.md",
+        str(TABLE),
+        "--language",
+        TABLE_LANGUAGE,
     )
 
 

@@ -14,7 +14,6 @@ import torch
 
 from conftest import SheetWriter
 from pytest_cheatsheet import report as report_module
-from pytest_cheatsheet.compat import ReportError, load, main, render
 
 SHEET = """
 # 示例
@@ -103,96 +102,6 @@ def test_the_report_is_the_same_under_xdist(sheets: SheetWriter) -> None:
     outcomes = sorted((r["combination"], r["line"], r["outcome"]) for r in results)
     assert len(outcomes) == 16
     assert ("cpu-float16", 16, "failed") in outcomes
-
-
-def _run(label: str, outcomes: dict[int, tuple[str, str]]) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "created": "2026-11-26T00:00:00+00:00",
-        "versions": {
-            "python": "3.11.7",
-            "torch": f"{label}+cpu",
-            "cuda": None,
-            "numpy": "1.26.4",
-            "sybil": "10.1.0",
-            "pytest_cheatsheet": "0.1.0",
-        },
-        "platform": "linux x86_64",
-        "devices": {"cpu": "x86_64"},
-        "results": [
-            {
-                "sheet": "cheatsheet/torch/a.md",
-                "line": line,
-                "heading": f"heading {line}",
-                "combination": "cpu-float32",
-                "outcome": outcome,
-                "reason": reason,
-                "duration": 0.1,
-            }
-            for line, (outcome, reason) in outcomes.items()
-        ],
-    }
-
-
-def test_compat_puts_rows_that_differ_between_versions_first(tmp_path: Path) -> None:
-    old = _run("2.1.2", {5: ("passed", ""), 9: ("failed", "NameError: x")})
-    new = _run("2.13.0", {5: ("passed", ""), 9: ("passed", "")})
-    paths = []
-    for run in (new, old):
-        path = tmp_path / f"{run['versions']['torch']}.json"
-        path.write_text(json.dumps(run))
-        paths.append(path)
-    text = render([load(path) for path in paths], today=datetime.date(2026, 11, 26))
-    table = [line for line in text.splitlines() if line.startswith("| [a.md]")]
-    assert table == [
-        "| [a.md](torch/a.md?plain=1#L9) | heading 9 | 9 | ❌ failed (cpu-float32): NameError: x "
-        "| ✅ passed |",
-        "| [a.md](torch/a.md?plain=1#L5) | heading 5 | 5 | ✅ passed | ✅ passed |",
-    ]
-    assert "| 表格 | 小节 | 行 | torch 2.1.2 | torch 2.13.0 |" in text
-    assert "生成于 2026-11-26" in text
-    assert "| 2.1.2+cpu | 3.11.7 | 1.26.4 |" in text
-
-
-def test_compat_leaves_out_skips_of_absent_devices(tmp_path: Path) -> None:
-    run = _run("2.13.0", {5: ("passed", "")})
-    run["results"].append({**run["results"][0], "combination": "cuda-float32"})
-    run["results"][-1].update(outcome="skipped", reason="device 'cuda' is not available")
-    path = tmp_path / "r.json"
-    path.write_text(json.dumps(run))
-    assert "| 5 | ✅ passed |" in render([load(path)])
-
-
-def test_compat_refuses_a_file_that_is_not_a_report(tmp_path: Path) -> None:
-    path = tmp_path / "r.json"
-    path.write_text(json.dumps({"schema": 3}))
-    with pytest.raises(ReportError, match=r"r\.json: schema 3, expected one of 1, 2"):
-        load(path)
-    path.write_text("{")
-    with pytest.raises(ReportError, match="not a readable JSON report"):
-        load(path)
-
-
-def test_compat_command_writes_the_table(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "r.json"
-    path.write_text(json.dumps(_run("2.4.1", {3: ("skipped", "requires torch>=2.5")})))
-    output = tmp_path / "COMPATIBILITY.md"
-    assert main([str(path), "--output", str(output)]) == 0
-    assert "⏭️ skipped (cpu-float32): requires torch>=2.5" in output.read_text(encoding="utf-8")
-    assert "1 runs" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("schema", [1, 2])
-def test_compat_reads_reports_of_schema_1_and_2(tmp_path: Path, schema: int) -> None:
-    run = _run("2.13.0", {5: ("failed", "NameError: x")})
-    run["schema"] = schema
-    if schema == 2:
-        run["results"][0].update(expected="1\n", printed="2\n")
-    path = tmp_path / "r.json"
-    path.write_text(json.dumps(run))
-    assert load(path).label == "2.13.0"
 
 
 def _results(path: Path) -> dict[tuple[str, int], dict[str, Any]]:

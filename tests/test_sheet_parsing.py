@@ -68,3 +68,24 @@ def test_bytes_that_are_not_utf8_are_an_error_naming_the_line(tmp_path: Path, da
         parse_sheet(path, make_sybil(tmp_path))
     first_bad = next(index for index, byte in enumerate(data) if byte >= 0x80)
     assert error.value.line == data.count(b"\n", 0, first_bad) + 1
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "<!-- invisible-code-block: python\n# a comment, not a heading\nx = 1\n-->\n",
+        "<!--\n# a commented-out heading\n-->\n",
+        "```text\n# inside a fence\n```\n",
+        "```html\n<!-- an unclosed comment shown in a fence\n```\n\n## Real section\n",
+        "<!--\n```\n# a fence in a comment\n```\n# still in the comment\n-->\n",
+    ],
+    ids=["invisible-code-block", "html-comment", "fence", "comment-in-fence", "fence-in-comment"],
+)
+def test_headings_come_only_from_markdown_headings(tmp_path: Path, hidden: str) -> None:
+    path = tmp_path / "sheet.md"
+    path.write_text(
+        f"# Sheet\n\n## Real section\n\n{hidden}\n```python\n>>> 1 + 1\n2\n```\n",
+        encoding="utf-8",
+    )
+    sheet = parse_sheet(path, make_sybil(tmp_path))
+    assert [step.heading for step in sheet.examples][-1] == "Real section"

@@ -45,6 +45,7 @@ __all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -239,8 +240,20 @@ def _tolerances_by_block(
 
 
 def _headings(text: str) -> list[tuple[int, str]]:
-    """(position, title) of every Markdown heading outside fenced code."""
-    fenced = [(start, end) for start, end, _ in fenced_blocks(text)]
+    """(position, title) of every Markdown heading outside fenced code and HTML comments
+    (an invisible code block's ``# comment`` is not a heading)."""
+    fences = [(start, end) for start, end, _ in fenced_blocks(text)]
+    comments = [
+        match.span()
+        for match in _HTML_COMMENT.finditer(text)
+        if _block_of(match.start(), fences) is None  # `<!--` shown in a fence hides nothing
+    ]
+    fenced: list[tuple[int, int]] = []
+    for start, end in sorted(fences + comments):  # merged, so that bisection sees nesting
+        if fenced and start < fenced[-1][1]:
+            fenced[-1] = (fenced[-1][0], max(end, fenced[-1][1]))
+        else:
+            fenced.append((start, end))
     headings = []
     for match in _HEADING.finditer(text):
         if _block_of(match.start(), fenced) is None:
