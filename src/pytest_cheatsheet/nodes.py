@@ -20,6 +20,7 @@ from sybil.example import SybilFailure
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
@@ -36,23 +37,33 @@ class Settings:
     """The session's configuration, from the ini file and the command line."""
 
     rootpath: Path
-    paths: tuple[Path, ...]
+    paths: SheetPaths
     axes: Axes
     narrowing: Mapping[str, tuple[Any, ...]]
     autocast_dtype: str | None
     sybil: Sybil
     update: bool = False
+    required_devices: frozenset[str] = frozenset()
 
     def collects(self, path: Path) -> bool:
-        return path.suffix == ".md" and any(
-            path == root or root in path.parents for root in self.paths
-        )
+        return path.suffix == ".md" and self.paths.collects(path)
+
+    def collects_when_named(self, path: Path) -> bool:
+        """Whether ``path``, named on the command line outside the paths, is a sheet."""
+        return path.suffix == ".md"
 
     def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, before narrowing."""
         axes = self.axes
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
-        return axes.narrowed(self.narrowing)
+        return axes
+
+    def narrowed_away(self, sheet: Sheet) -> str:
+        return narrowed_away(self.declared_axes(sheet), self.narrowing)
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -60,6 +71,9 @@ SETTINGS = pytest.StashKey[Settings]()
 
 class SheetFile(pytest.File):
     """A Markdown sheet; its children are the combinations it runs on."""
+
+    # (line, reason) when narrowing by the command line leaves this sheet nothing to run.
+    no_combination_left: tuple[int, str] | None = None
 
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
@@ -73,6 +87,12 @@ class SheetFile(pytest.File):
         if not sheet.examples:
             return
         matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
+        if not matrix:
+            self.no_combination_left = (
+                sheet.matrix.line if sheet.matrix is not None else 1,
+                settings.narrowed_away(sheet),
+            )
+            raise NoCombinationLeft(self.no_combination_left[1])
         update_target = _update_target(matrix) if settings.update else None
         for combination in matrix:
             yield CombinationCollector.from_parent(
@@ -85,6 +105,10 @@ class SheetFile(pytest.File):
 
     def _relative(self, error: SheetError) -> str:
         return f"{self.nodeid or self.path}:{error.line}"
+
+
+class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The command line's narrowing leaves a sheet nothing to run: the sheet is skipped."""
 
 
 class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -137,6 +161,12 @@ class CombinationCollector(pytest.Collector):
     def setup(self) -> None:
         device = self.combination.device
         if device is not None and not device_is_available(device):
+            if required_device(device, self.config.stash[SETTINGS].required_devices):
+                pytest.fail(
+                    f"device {device!r} is required (cheatsheet_require_devices) "
+                    "but is not available",
+                    pytrace=False,
+                )
             raise DeviceUnavailable(f"device {device!r} is not available")
         self.runner.start()
 

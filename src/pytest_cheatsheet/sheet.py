@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 import bisect
 import doctest
+import functools
 import re
 import textwrap
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ from sybil.evaluators.skip import Skipper
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.abstract.lexers import LexingException
 from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
-from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
 
 from pytest_cheatsheet.checker import TensorOutputChecker
@@ -31,6 +31,8 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.formats import FencedCodeBlocks
+from pytest_cheatsheet.options import DEFAULT_LANGUAGES
 from pytest_cheatsheet.readers import apply_reader_defaults, shadowing_warnings
 from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
 
@@ -168,9 +170,13 @@ class _ForgivingDocTestStringParser(DocTestStringParser):
 
 
 class CodeBlockParser(PythonCodeBlockParser):
-    """Sybil's Markdown Python parser with our doctest evaluator."""
+    """Sybil's Markdown Python parser with our doctest evaluator, for the configured languages."""
 
-    def __init__(self, doctest_optionflags: int = 0) -> None:
+    def __init__(
+        self, doctest_optionflags: int = 0, languages: Collection[str] = DEFAULT_LANGUAGES
+    ) -> None:
+        # Sybil calls this with (language, evaluator); it is typed as the class it defaults to.
+        self.codeblock_parser_class = functools.partial(FencedCodeBlocks, languages)  # type: ignore[assignment]
         super().__init__(doctest_optionflags=doctest_optionflags)
         self.doctest_parser = _ForgivingDocTestStringParser(
             CheatsheetDocTestEvaluator(doctest_optionflags)
@@ -188,11 +194,13 @@ class CombinationClearNamespaceParser(ClearNamespaceParser):
             example.document.namespace.update(combination.namespace())
 
 
-def make_sybil(rootpath: Path, doctest_optionflags: int = 0) -> Sybil:
+def make_sybil(
+    rootpath: Path, languages: Collection[str] = DEFAULT_LANGUAGES, doctest_optionflags: int = 0
+) -> Sybil:
     """The Sybil that parses sheets (built per session, from the rootdir)."""
     return Sybil(
         parsers=[
-            CodeBlockParser(doctest_optionflags),
+            CodeBlockParser(doctest_optionflags, languages),
             SkipParser(),
             CombinationClearNamespaceParser(),
         ],
@@ -221,7 +229,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         except (LexingException, ValueError) as error:
             raise SheetError(path, _line_of(error), str(error)) from None
     regions = [region for _, region in document.regions]
-    blocks = _python_blocks(document)
+    blocks = _python_blocks(document, sybil)
     directives = _directives(document, path)
     matrix = _matrix_directive(directives, blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
@@ -267,14 +275,13 @@ def _is_example(region: Region) -> bool:
     )
 
 
-def _python_blocks(document: Document) -> list[tuple[int, int]]:
+def _python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     """(start, end) of every Python code block, visible or invisible, in order."""
-    parser = MarkdownCodeBlockParser(language="python")
-    spans = {
-        (region.start, region.end)
-        for region in parser.lexers(document)
-        if region.lexemes.get("arguments") == "python"
-    }
+    spans: set[tuple[int, int]] = set()
+    for parser in sybil.parsers:
+        if isinstance(parser, CodeBlockParser):
+            assert isinstance(parser.codeblock_parser, FencedCodeBlocks)
+            spans.update(parser.codeblock_parser.block_spans(document))
     return sorted(spans)
 
 
