@@ -111,6 +111,15 @@ class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-define
     """The command line's narrowing leaves a sheet nothing to run: the sheet is skipped."""
 
 
+class GateSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A ``requires`` gate that does not hold here; reported at the gate's line, so that ``-rs``
+    folds one line per gate (a skip marker would lose the line)."""
+
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
 class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """A combination's device is absent here: its examples are skipped."""
 
@@ -177,6 +186,8 @@ class CombinationCollector(pytest.Collector):
 class ExampleItem(pytest.Item):
     """One example of a sheet in one combination."""
 
+    gate_skip: GateSkip | None = None
+
     def __init__(self, *, step: Step, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.step = step
@@ -202,9 +213,13 @@ class ExampleItem(pytest.Item):
             return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
-                self.add_marker(pytest.mark.skip(reason=gate.skip_reason(versions)))
+                self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
+
+    def setup(self) -> None:
+        if self.gate_skip is not None:
+            raise self.gate_skip
 
     def runtest(self) -> None:
         __tracebackhide__ = True

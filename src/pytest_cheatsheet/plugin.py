@@ -12,6 +12,7 @@ from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_va
 from pytest_cheatsheet.nodes import (
     SETTINGS,
     DeviceUnavailable,
+    GateSkip,
     Settings,
     SheetFile,
     device_skip_location,
@@ -167,6 +168,12 @@ def pytest_runtest_makereport(
     report = yield
     if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
         report.longrepr = device_skip_location(item, call.excinfo.value)
+    elif call.excinfo is not None and isinstance(call.excinfo.value, GateSkip):
+        report.longrepr = (
+            str(item.path),
+            call.excinfo.value.line,
+            f"Skipped: {call.excinfo.value}",
+        )
     return report
 
 
