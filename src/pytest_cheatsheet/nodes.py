@@ -19,6 +19,7 @@ from sybil.example import SybilFailure
 
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
+from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
@@ -44,6 +45,7 @@ class Settings:
     sybil: Sybil
     update: bool = False
     required_devices: frozenset[str] = frozenset()
+    fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
 
     def collects(self, path: Path) -> bool:
         return path.suffix == ".md" and self.paths.collects(path)
@@ -155,13 +157,22 @@ class CombinationCollector(pytest.Collector):
         self.sheet = sheet
         self.combination = combination
         self.runner = CombinationRunner(
-            sheet, combination, installed_versions(), record_updates=updates_output
+            sheet,
+            combination,
+            installed_versions(),
+            record_updates=updates_output,
+            prepare_namespace=self._prepare_namespace,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
             if not any(line.split(":")[0] == marker for line in registered):
                 self.config.addinivalue_line("markers", f"{marker}: cheat-sheet axis value")
             self.add_marker(marker)
+
+    def _prepare_namespace(self, namespace: dict[str, Any]) -> None:
+        self.config.hook.pytest_cheatsheet_namespace(
+            namespace=namespace, combination=self.combination, sheet=self.sheet
+        )
 
     def collect(self) -> Iterator[ExampleItem]:
         for step in self.sheet.examples:
@@ -187,6 +198,7 @@ class ExampleItem(pytest.Item):
     """One example of a sheet in one combination."""
 
     gate_skip: GateSkip | None = None
+    fixture_values: Mapping[str, Any] = {}
 
     def __init__(self, *, step: Step, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -207,6 +219,8 @@ class ExampleItem(pytest.Item):
                 },
             )
         )
+        if settings_fixtures := self.config.stash[SETTINGS].fixtures:
+            request_fixtures(self, settings_fixtures)
         versions = installed_versions()
         device = parent.combination.device
         if device is not None and not device_is_available(device):
@@ -217,15 +231,22 @@ class ExampleItem(pytest.Item):
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
 
+    def getparent(self, cls: Any) -> Any:
+        # A module-scoped fixture lives as long as the sheet (as in Sybil's pytest integration).
+        if cls is pytest.Module:
+            return self.combination_collector.parent
+        return super().getparent(cls)
+
     def setup(self) -> None:
         if self.gate_skip is not None:
             raise self.gate_skip
+        self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
 
     def runtest(self) -> None:
         __tracebackhide__ = True
         runner = self.combination_collector.runner
         try:
-            runner.run(self.step)
+            runner.run(self.step, self.fixture_values)
         except unittest.SkipTest as skip:
             # Report Sybil's skips at the example's line, as pytest does for skip markers
             # (``_use_item_location`` is pytest's own, undocumented switch for that).

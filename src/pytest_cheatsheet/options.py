@@ -135,3 +135,17 @@ def _text(value: Any) -> str:
 def required_device(device: str, required: Collection[str]) -> bool:
     """Whether ``device`` is one the user requires: named exactly, or by its type."""
     return device in required or device_type(device) in required
+
+
+def fixture_names(entries: Iterable[str]) -> tuple[str, ...]:
+    """Fixture names, each a Python identifier (it becomes a name in the sheet's namespace)."""
+    names = []
+    for entry in entries:
+        if not entry.isidentifier():
+            raise pytest.UsageError(
+                f"ini option cheatsheet_fixtures: {entry!r} is not a fixture name "
+                "(a Python identifier, e.g. tmp_path)"
+            )
+        if entry not in names:
+            names.append(entry)
+    return tuple(names)

@@ -20,6 +20,7 @@ from pytest_cheatsheet.nodes import (
 from pytest_cheatsheet.options import (
     DEFAULT_LANGUAGES,
     NO_COMBINATION_LEFT,
+    fixture_names,
     ini_words,
     languages,
     sheet_paths,
@@ -30,6 +31,12 @@ from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
 from pytest_cheatsheet.update import apply as apply_updates
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_cheatsheet import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,6 +65,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "code-block languages that run (default: python py python3 pycon)",
         type="linelist",
         default=list(DEFAULT_LANGUAGES),
+    )
+    parser.addini(
+        "cheatsheet_fixtures",
+        "pytest fixtures every example requests, bound by name in the sheet's namespace",
+        type="linelist",
+        default=[],
     )
     parser.addini(
         "cheatsheet_require_devices",
@@ -126,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         sybil=make_sybil(config.rootpath, languages(ini_words(config, "cheatsheet_languages"))),
         update=config.getoption("cheatsheet_update"),
         required_devices=frozenset(required_devices),
+        fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),
     )
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from sybil import Document, Example
 from sybil.evaluators.skip import Skipper
@@ -41,7 +42,9 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
+        prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        self.prepare_namespace = prepare_namespace
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -86,14 +89,18 @@ class CombinationRunner:
         seed_everything()
         self.document = CombinationDocument(self.sheet, self.combination, self.record_updates)
         self.document.namespace.update(self.combination.namespace())
+        if self.prepare_namespace is not None:
+            self.prepare_namespace(self.document.namespace)
+            self.document.namespace.update(self.combination.namespace())
         self.examples = [
             Example(self.document, step.line, step.column, step.region, self.document.namespace)
             for step in self.sheet.steps
         ]
         self.next_index = 0
 
-    def run(self, step: Step) -> None:
-        """Run ``step``, first replaying the steps before it that have not run."""
+    def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
+        """Run ``step``, first replaying the steps before it that have not run; ``names`` (the
+        item's fixtures) are bound in the namespace first."""
         __tracebackhide__ = True
         if self.document is None:
             self.start()
@@ -102,6 +109,9 @@ class CombinationRunner:
             self._state.restore()
             self._state = GlobalState.capture()
             self._open_namespace()
+        if names:
+            assert self.document is not None
+            self.document.namespace.update(names)
         while self.next_index < step.index:
             earlier = self.sheet.steps[self.next_index]
             self.next_index += 1  # a step that fails as set-up is not replayed again
