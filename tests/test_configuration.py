@@ -196,7 +196,7 @@ def test_a_narrowing_that_leaves_a_sheet_nothing_is_said_per_sheet(
     result.assert_outcomes(passed=2, skipped=1)
     result.stdout.fnmatch_lines(
         [
-            "*cheatsheet: sheets the command line left nothing to run*",
+            "*cheatsheet: sheets left nothing to run*",
             "cheatsheet/a.md: no combination left "
             "(its dtypes float32, float64, --cheatsheet-dtypes=float16)",
             "SKIPPED [[]1[]] cheatsheet/a.md:1: no combination left*",

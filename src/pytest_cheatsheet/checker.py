@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sybil.evaluators.doctest import OutputChecker as SybilOutputChecker
+from pytest_cheatsheet.seam import SybilOutputChecker
 
 IGNORABLE_KEYWORDS = ("device", "dtype", "grad_fn", "requires_grad", "layout")
 

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sybil
 from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
-from sybil import Sybil
-from sybil.example import SybilFailure
+from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
@@ -24,13 +22,65 @@ from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
+from pytest_cheatsheet.seam import (
+    SYBIL_DIRECTORY,
+    DoctestMismatch,
+    DoctestRaised,
+    Sybil,
+    SybilFailure,
+)
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY
+from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY
 
-_HIDDEN_FROM_TRACEBACKS = tuple(
-    str(Path(package.__file__ or "").parent) + os.sep for package in (pytest_cheatsheet, sybil)
+_HIDDEN_FROM_TRACEBACKS = (
+    str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
+    SYBIL_DIRECTORY,
 )
+MAX_FAILURE_TEXT = 2000
+
+
+@dataclass(eq=False)
+class ExampleFailure(TerminalRepr):
+    """How a failed example shows: where (sheet, line, combination), what, and the details."""
+
+    location: str
+    summary: str
+    details: str = ""
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        tw.line(f"{self.location}: {self.summary}", red=True, bold=True)
+        if self.details:
+            tw.line("")
+            for line in self.details.rstrip("\n").split("\n"):
+                tw.line(line)
+
+
+def failure_data(error: BaseException) -> dict[str, Any]:
+    """The report's data on a failed example: one line of reason, and a differing doctest's
+    expected and printed output."""
+    expected = printed = None
+    if isinstance(error, DoctestMismatch):
+        reason = (
+            f"First difference: {error.difference}"
+            if error.difference
+            else "doctest output differs"
+        )
+        expected, printed = error.expected[:MAX_FAILURE_TEXT], error.printed[:MAX_FAILURE_TEXT]
+    elif isinstance(error, DoctestRaised):
+        reason = _exception_line(error.error)
+    elif isinstance(error, SybilFailure):
+        reason = next((line for line in error.result.splitlines() if line.strip()), "")
+    elif isinstance(error, SheetError):
+        reason = error.message
+    else:
+        reason = _exception_line(error)
+    return {"reason": reason.strip(), "expected": expected, "printed": printed}
+
+
+def _exception_line(error: BaseException) -> str:
+    lines = traceback.format_exception_only(type(error), error)
+    return lines[-1].strip() if lines else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -251,6 +301,11 @@ class ExampleItem(pytest.Item):
             # Report Sybil's skips at the example's line, as pytest does for skip markers
             # (``_use_item_location`` is pytest's own, undocumented switch for that).
             raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
+        except pytest.skip.Exception:
+            raise
+        except BaseException as error:
+            self.user_properties.append((FAILURE_PROPERTY, failure_data(error)))
+            raise
         finally:
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
@@ -270,20 +325,18 @@ class ExampleItem(pytest.Item):
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
+        where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: "
-                f"doctest output differs\n\n{excinfo.value.result}"
-            )
+            return ExampleFailure(where, "doctest output differs", excinfo.value.result)
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"
-            return f"{location} [{self.combination_collector.name}]: {excinfo.value.message}"
+            return ExampleFailure(
+                f"{location} [{self.combination_collector.name}]", excinfo.value.message
+            )
         if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
-            return (
-                f"{self._location()} [{self.combination_collector.name}]: invalid Python\n\n{error}"
-            )
+            return ExampleFailure(where, "invalid Python", error)
         if style is None and self.config.getoption("tbstyle", "auto") == "auto":
             # pytest cannot tell where a statement starts in Markdown and would print the sheet
             # from its first line; the short style shows the failing lines of the sheet.

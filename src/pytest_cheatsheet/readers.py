@@ -10,12 +10,10 @@ from __future__ import annotations
 import ast
 import doctest
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sybil import Example, Region
-
 from pytest_cheatsheet.directives import READER_DEFAULTS
+from pytest_cheatsheet.seam import Region
 
 COMBINATION_NAMES = ("device", "dtype", "autocast")
 SHADOWED_NAMES = ("device", "dtype")
@@ -25,67 +23,30 @@ class CheatsheetWarning(UserWarning):
     """A sheet that runs but does not verify what it seems to (filter it by this class)."""
 
 
-class _RestoredNames:
-    """Saves the combination's names before the first region of a reader-defaults block and puts
-    them back after its last one (keyed by the namespace, so a replay starts afresh)."""
-
-    def __init__(self) -> None:
-        self.saved: tuple[int, dict[str, Any]] | None = None
-
-    def save(self, namespace: dict[str, Any]) -> None:
-        values = {name: namespace[name] for name in COMBINATION_NAMES if name in namespace}
-        self.saved = (id(namespace), values)
-
-    def restore(self, namespace: dict[str, Any]) -> None:
-        if self.saved is not None and self.saved[0] == id(namespace):
-            namespace.update(self.saved[1])
-        self.saved = None
-
-
-@dataclass
-class _Wrapped:
-    """A region's own evaluator, with the reader-defaults save before and restore after."""
-
-    evaluator: Any
-    names: _RestoredNames
-    first: bool
-    last: bool
-
-    def __call__(self, example: Example) -> Any:
-        __tracebackhide__ = True
-        if self.first:
-            self.names.save(example.namespace)
-        try:
-            return self.evaluator(example)
-        finally:
-            if self.last:
-                self.names.restore(example.namespace)
-
-
-def apply_reader_defaults(
+def reader_defaults_blocks(
     marks: Iterable[tuple[int, int]],
     blocks: Sequence[tuple[int, int]],
     regions: Sequence[Region],
-) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
-    """Make each block after a reader-defaults mark (position, line) hand the combination's names
-    back once it has run. Returns the blocks' spans, and (line, message) for a mark that has no
-    Python block after it."""
+) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, str]]]:
+    """The blocks after each reader-defaults mark (position, line): their spans, the index in
+    ``regions`` of each block's last code region (after it runs, the combination's names are
+    bound again), and (line, message) for a mark that has no Python block after it."""
     spans = []
+    last_regions = []
     errors = []
     for position, line in marks:
         block = next((block for block in blocks if block[0] > position), None)
-        inside = [] if block is None else [r for r in regions if _is_code_in(r, block)]
+        inside = (
+            []
+            if block is None
+            else [index for index, r in enumerate(regions) if _is_code_in(r, block)]
+        )
         if block is None or not inside:
             errors.append((line, f"{READER_DEFAULTS} is followed by no Python code block"))
             continue
         spans.append(block)
-        names = _RestoredNames()
-        for index, region in enumerate(inside):
-            if region.evaluator is not None:
-                region.evaluator = _Wrapped(
-                    region.evaluator, names, first=index == 0, last=index == len(inside) - 1
-                )
-    return spans, errors
+        last_regions.append(inside[-1])
+    return spans, last_regions, errors
 
 
 def _is_code_in(region: Region, block: tuple[int, int]) -> bool:

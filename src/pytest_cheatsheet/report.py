@@ -29,7 +29,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_cheatsheet.summary import environment, example_properties, outcome_of, skip_reason
+from pytest_cheatsheet.summary import (
+    environment,
+    example_properties,
+    failure_of,
+    outcome_of,
+    skip_reason,
+)
 
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
@@ -105,7 +111,11 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
     elif outcome in ("xfailed", "xpassed"):
         reason = str(getattr(report, "wasxfail", ""))
     elif outcome in ("failed", "error"):
-        reason = _first_line_of_failure(report.longreprtext)
+        failure = failure_of(report) if report.when == "call" else None
+        if failure is not None:
+            reason = str(failure["reason"])
+        else:
+            reason = _first_line_of_failure(report.longreprtext)
     else:
         reason = ""
     return reason[:MAX_REASON]

@@ -8,24 +8,11 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from sybil import Document, Example
-from sybil.evaluators.skip import Skipper
-
 from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
 from pytest_cheatsheet.matrix import Combination
+from pytest_cheatsheet.seam import BlockParseFailure, Run, RunContext
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
 from pytest_cheatsheet.update import ExpectedOutputUpdate
-
-
-class CombinationDocument(Document):
-    """A sheet's Sybil document with a namespace and evaluator stack for one combination."""
-
-    def __init__(self, sheet: Sheet, combination: Combination, record_updates: bool) -> None:
-        super().__init__(sheet.text, str(sheet.path))
-        self.regions = [(region.start, region) for region in sheet.regions]
-        self.combination = combination
-        # What doctests printed instead of their expected output, for --cheatsheet-update.
-        self.updates: list[ExpectedOutputUpdate] | None = [] if record_updates else None
 
 
 class CombinationRunner:
@@ -49,8 +36,7 @@ class CombinationRunner:
         self.combination = combination
         self.versions = versions
         self.record_updates = record_updates
-        self.document: CombinationDocument | None = None
-        self.examples: list[Example] = []
+        self.document: Run | None = None
         self.next_index = 0
         self._state: GlobalState | None = None
         self._froze_gc = False
@@ -72,13 +58,12 @@ class CombinationRunner:
             # quietly: the sheet's own clean-up may not have run.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
-                self.document.namespace.clear()
+                self.document.close()
                 gc.collect()
         if self._froze_gc:
             gc.unfreeze()
             self._froze_gc = False
         self.document = None
-        self.examples = []
         self.next_index = 0
         if self._state is not None:
             self._state.restore()
@@ -87,15 +72,20 @@ class CombinationRunner:
 
     def _open_namespace(self) -> None:
         seed_everything()
-        self.document = CombinationDocument(self.sheet, self.combination, self.record_updates)
+        if self.document is not None:
+            self.document.close()
+        # What doctests printed instead of their expected output, for --cheatsheet-update.
+        updates: list[ExpectedOutputUpdate] | None = [] if self.record_updates else None
+        self.document = Run(
+            self.sheet.text,
+            str(self.sheet.path),
+            self.sheet.regions,
+            RunContext(self.combination, updates),
+        )
         self.document.namespace.update(self.combination.namespace())
         if self.prepare_namespace is not None:
             self.prepare_namespace(self.document.namespace)
             self.document.namespace.update(self.combination.namespace())
-        self.examples = [
-            Example(self.document, step.line, step.column, step.region, self.document.namespace)
-            for step in self.sheet.steps
-        ]
         self.next_index = 0
 
     def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
@@ -119,7 +109,7 @@ class CombinationRunner:
         self.next_index = step.index + 1
         self.take_updates()
         self._evaluate(step)
-        if step.index == self.sheet.examples[-1].index:
+        if step.index == self.sheet.examples[-1].index:  # cached: not rebuilt per example
             # Directives after the last example have no item of their own: a failing one
             # fails the last example, naming its own line.
             while self.next_index < len(self.sheet.steps):
@@ -129,9 +119,10 @@ class CombinationRunner:
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
         """The expected-output updates recorded since the last call."""
-        if self.document is None or self.document.updates is None:
+        if self.document is None or self.document.context.updates is None:
             return []
-        updates, self.document.updates[:] = list(self.document.updates), []
+        recorded = self.document.context.updates
+        updates, recorded[:] = list(recorded), []
         return updates
 
     def _replay(self, step: Step) -> None:
@@ -153,14 +144,14 @@ class CombinationRunner:
 
     def _evaluate(self, step: Step) -> None:
         __tracebackhide__ = True
-        example = self.examples[step.index]
+        assert self.document is not None
         if not step.is_example:
             try:
-                example.evaluate()
+                self.document.evaluate(step.index)
             except SheetError:
                 raise
             except Exception as error:
-                self._forget_skip_state(step)
+                self.document.forget_skip_state(step.index)
                 raise SheetError(
                     self.sheet.path,
                     step.line,
@@ -168,15 +159,16 @@ class CombinationRunner:
                 ) from None
             return
         with self._autocast():
-            example.evaluate()
-
-    def _forget_skip_state(self, step: Step) -> None:
-        """After a skip directive failed (a condition that raised, say), drop its half-made
-        state so that later skip directives of this run are judged on their own."""
-        skipper = step.region.evaluator
-        if isinstance(skipper, Skipper) and self.document is not None:
-            skipper.document_state.pop(self.document, None)
-            self.document.pop_evaluator(skipper)
+            try:
+                self.document.evaluate(step.index)
+            except BlockParseFailure as failure:
+                raise SheetError(
+                    self.sheet.path, step.line, f"cannot parse this block: {failure.error}"
+                ) from None
+            finally:
+                if step.rebinds_combination:
+                    # Reader defaults bound device and dtype for a reader; this run has its own.
+                    self.document.namespace.update(self.combination.namespace())
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import ast
 import bisect
-import doctest
-import functools
 import re
-import textwrap
-import traceback
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sybil import Document, Example, Region, Sybil
-from sybil.evaluators.doctest import DocTestEvaluator, DocTestRunner
-from sybil.evaluators.skip import Skipper
-from sybil.parsers.abstract.doctest import DocTestStringParser
-from sybil.parsers.abstract.lexers import LexingException
-from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
-from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
-
-from pytest_cheatsheet.checker import TensorOutputChecker
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
     DirectiveError,
@@ -31,15 +19,28 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
-from pytest_cheatsheet.formats import FencedCodeBlocks
-from pytest_cheatsheet.options import DEFAULT_LANGUAGES
-from pytest_cheatsheet.readers import apply_reader_defaults, shadowing_warnings
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
+from pytest_cheatsheet.seam import (
+    ENCODING,
+    PARSE_ERRORS,
+    Document,
+    LexingException,
+    ParsedRegion,
+    Region,
+    Sybil,
+    fenced_blocks,
+    html_comment_directives,
+    make_sybil,
+    parse_document,
+    python_blocks,
+    region_source,
+    skip_condition,
+)
 
-ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
+__all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
+
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 
 
@@ -67,147 +68,26 @@ class Step:
     column: int
     region: Region
     is_example: bool
+    parsed: ParsedRegion
     heading: str
     gates: tuple[Gate, ...] = ()
+    rebinds_combination: bool = False  # the last step of a reader-defaults block
 
 
 @dataclass
 class Sheet:
     path: Path
     text: str
-    regions: list[Region]
+    regions: list[ParsedRegion]
     steps: list[Step]
     matrix: MatrixDirective | None
     used_axes: frozenset[str]
     warnings: tuple[tuple[int, str], ...] = ()  # (line, message), shown at collection
 
-    @property
+    @cached_property
     def examples(self) -> list[Step]:
+        """The steps that are examples (items), in file order."""
         return [step for step in self.steps if step.is_example]
-
-
-class _SheetDocTestRunner(DocTestRunner):
-    """Sybil's runner; an unexpected exception shows the sheet's frames at Markdown lines, and
-    what was printed instead of the expected output goes to ``updates`` when it is a list."""
-
-    sheet_path = ""
-    sheet_line = 0
-    updates: list[ExpectedOutputUpdate] | None = None
-
-    def _record_update(self, example: doctest.Example, new_want: str) -> None:
-        if self.updates is not None:
-            self.updates.append(
-                ExpectedOutputUpdate(
-                    path=self.sheet_path,
-                    line=self.sheet_line,
-                    source_lines=example.source.count("\n"),
-                    old_want=example.want,
-                    new_want=new_want,
-                )
-            )
-
-    def report_failure(
-        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
-    ) -> None:
-        self._record_update(example, want_from_output(got))
-        super().report_failure(out, test, example, got)
-
-    def report_unexpected_exception(
-        self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
-    ) -> None:
-        self._record_update(example, want_from_exception(exc_info))
-        error_type, error, tb = exc_info
-        tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
-        lines = traceback.format_exception(error_type, error, tb)
-        doctest_name = re.compile(r'File "<doctest [^>]*>", line (\d+)')
-        text = doctest_name.sub(
-            lambda m: f'File "{self.sheet_path}", line {self.sheet_line + int(m.group(1)) - 1}',
-            "".join(lines),
-        )
-        out("Exception raised:\n" + textwrap.indent(text, "    "))
-
-
-class CheatsheetDocTestEvaluator(DocTestEvaluator):
-    """Sybil's doctest evaluator with the tensor-aware output checker."""
-
-    def __init__(self, optionflags: int = 0) -> None:
-        super().__init__(optionflags)
-        self.checker = TensorOutputChecker()
-        self.sheet_runner = _SheetDocTestRunner(optionflags)
-        # Sybil's DocTestRunner takes no checker; doctest keeps it in ``_checker``.
-        self.sheet_runner._checker = self.checker  # type: ignore[attr-defined]
-        self.runner = self.sheet_runner
-
-    def __call__(self, example: Example) -> str:
-        __tracebackhide__ = True
-        combination = getattr(example.document, "combination", None)
-        self.checker.dtypes = combination.dtype_names() if combination is not None else ()
-        self.sheet_runner.sheet_path = example.path
-        self.sheet_runner.sheet_line = example.line
-        self.sheet_runner.updates = getattr(example.document, "updates", None)
-        result: str = super().__call__(example)
-        return result
-
-
-class _BlockError:
-    """Evaluates a block Sybil could not parse by raising the parse error at the block's line."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def __call__(self, example: Example) -> None:
-        raise SheetError(example.path, example.line, f"cannot parse this block: {self.error}")
-
-
-class _ForgivingDocTestStringParser(DocTestStringParser):
-    """A doctest parser whose malformed block fails as one example instead of the whole sheet."""
-
-    def __call__(self, string: str, name: str) -> Iterable[Region]:
-        try:
-            return list(super().__call__(string, name))
-        except ValueError as error:
-            return [Region(0, len(string), error, _BlockError(error))]
-
-
-class CodeBlockParser(PythonCodeBlockParser):
-    """Sybil's Markdown Python parser with our doctest evaluator, for the configured languages."""
-
-    def __init__(
-        self, doctest_optionflags: int = 0, languages: Collection[str] = DEFAULT_LANGUAGES
-    ) -> None:
-        # Sybil calls this with (language, evaluator); it is typed as the class it defaults to.
-        self.codeblock_parser_class = functools.partial(FencedCodeBlocks, languages)  # type: ignore[assignment]
-        super().__init__(doctest_optionflags=doctest_optionflags)
-        self.doctest_parser = _ForgivingDocTestStringParser(
-            CheatsheetDocTestEvaluator(doctest_optionflags)
-        )
-
-
-class CombinationClearNamespaceParser(ClearNamespaceParser):
-    """``<!-- clear-namespace -->`` that keeps ``device``, ``dtype`` and ``autocast``."""
-
-    @staticmethod
-    def evaluate(example: Example) -> None:
-        example.document.namespace.clear()
-        combination = getattr(example.document, "combination", None)
-        if combination is not None:
-            example.document.namespace.update(combination.namespace())
-
-
-def make_sybil(
-    rootpath: Path, languages: Collection[str] = DEFAULT_LANGUAGES, doctest_optionflags: int = 0
-) -> Sybil:
-    """The Sybil that parses sheets (built per session, from the rootdir)."""
-    return Sybil(
-        parsers=[
-            CodeBlockParser(doctest_optionflags, languages),
-            SkipParser(),
-            CombinationClearNamespaceParser(),
-        ],
-        patterns=["*.md"],
-        path=str(rootpath),
-        encoding=ENCODING,
-    )
 
 
 def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
@@ -221,41 +101,41 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
             path, line, f"not valid UTF-8 (byte {raw[error.start]:#04x} at offset {error.start})"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    document = Document(text, str(path))
-    for parser in sybil.parsers:
-        try:
-            for region in parser(document):
-                document.add(region)
-        except (LexingException, ValueError) as error:
-            raise SheetError(path, _line_of(error), str(error)) from None
-    regions = [region for _, region in document.regions]
-    blocks = _python_blocks(document, sybil)
+    try:
+        document, regions = parse_document(text, str(path), sybil)
+    except PARSE_ERRORS as error:
+        raise SheetError(path, _line_of(error), str(error)) from None
+    blocks = python_blocks(document, sybil)
     directives = _directives(document, path)
     matrix = _matrix_directive(directives, blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
-    reader_blocks, errors = apply_reader_defaults(marks, blocks, regions)
+    reader_blocks, rebinding, errors = reader_defaults_blocks(
+        marks, blocks, [parsed.region for parsed in regions]
+    )
     if errors:
         raise SheetError(path, *errors[0])
     headings = _headings(text)
     steps = []
-    for index, example in enumerate(document.examples()):
-        region = example.region
+    for index, parsed in enumerate(regions):
+        region = parsed.region
         block = _block_of(region.start, blocks)
-        line = example.line
-        if block is not None and isinstance(region.parsed, doctest.Example):
+        line = parsed.line
+        if block is not None and parsed.doctest_lineno is not None:
             # Sybil places a doctest by its offset in the block's source with any list or
             # quote prefix stripped; the doctest's own line number within the block is exact.
-            line = text.count("\n", 0, block[0]) + 2 + region.parsed.lineno
+            line = text.count("\n", 0, block[0]) + 2 + parsed.doctest_lineno
         steps.append(
             Step(
                 index=index,
                 line=line,
-                column=example.column,
+                column=parsed.column,
                 region=region,
-                is_example=_is_example(region),
+                is_example=parsed.is_example,
+                parsed=parsed,
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
+                rebinds_combination=index in rebinding,
             )
         )
     warnings = shadowing_warnings(steps, reader_blocks)
@@ -267,24 +147,6 @@ def _line_of(error: Exception) -> int:
     return int(match.group(1)) if match else 1
 
 
-def _is_example(region: Region) -> bool:
-    evaluator = region.evaluator
-    return (
-        not isinstance(evaluator, Skipper)
-        and evaluator is not CombinationClearNamespaceParser.evaluate
-    )
-
-
-def _python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
-    """(start, end) of every Python code block, visible or invisible, in order."""
-    spans: set[tuple[int, int]] = set()
-    for parser in sybil.parsers:
-        if isinstance(parser, CodeBlockParser):
-            assert isinstance(parser.codeblock_parser, FencedCodeBlocks)
-            spans.update(parser.codeblock_parser.block_spans(document))
-    return sorted(spans)
-
-
 def _block_of(position: int, blocks: list[tuple[int, int]]) -> tuple[int, int] | None:
     index = bisect.bisect_right(blocks, (position, float("inf"))) - 1
     if index >= 0 and blocks[index][0] <= position < blocks[index][1]:
@@ -294,14 +156,12 @@ def _block_of(position: int, blocks: list[tuple[int, int]]) -> tuple[int, int] |
 
 def _directives(document: Document, path: Path) -> list[tuple[int, Any]]:
     """(position, directive) for every ``<!-- cheatsheet: ... -->`` comment."""
-    lexer = DirectiveInHTMLCommentLexer(directive=DIRECTIVE_NAME)
     found = []
     try:
-        for region in lexer(document):
-            line = document.text.count("\n", 0, region.start) + 1
-            text = f"{region.lexemes['arguments']} {region.lexemes['source']}"
+        for position, text in html_comment_directives(document, DIRECTIVE_NAME):
+            line = document.text.count("\n", 0, position) + 1
             try:
-                found.append((region.start, parse_directive(text, line)))
+                found.append((position, parse_directive(text, line)))
             except DirectiveError as error:
                 raise SheetError(path, error.line, error.message) from None
     except LexingException as error:
@@ -352,8 +212,7 @@ def _gates_by_block(
 
 def _headings(text: str) -> list[tuple[int, str]]:
     """(position, title) of every Markdown heading outside fenced code."""
-    document = Document(text, "")
-    fenced = sorted((region.start, region.end) for region in _ANY_FENCE(document))
+    fenced = [(start, end) for start, end, _ in fenced_blocks(text)]
     headings = []
     for match in _HEADING.finditer(text):
         if _block_of(match.start(), fenced) is None:
@@ -366,22 +225,16 @@ def _heading_at(position: int, headings: list[tuple[int, str]]) -> str:
     return headings[index][1] if index >= 0 else ""
 
 
-def _sources(regions: Iterable[Region]) -> Iterator[str]:
-    for region in regions:
-        parsed = region.parsed
-        if isinstance(parsed, doctest.Example):
-            yield parsed.source
-        elif isinstance(parsed, str):
-            yield parsed
-        elif isinstance(parsed, tuple):  # a skip directive: (action, condition)
-            condition = parsed[1] if len(parsed) > 1 else None
-            if isinstance(condition, str):
-                # Sybil evaluates ``if(...)`` as a call of ``if_``; do the same to read its names.
-                condition = condition.strip()
-                yield "if_" + condition[2:] if condition.startswith("if") else condition
+def _sources(regions: Iterable[ParsedRegion]) -> Iterator[str]:
+    for parsed in regions:
+        source = region_source(parsed.region)
+        if source is None:
+            source = skip_condition(parsed.region)
+        if source is not None:
+            yield source
 
 
-def _used_axes(regions: Iterable[Region]) -> frozenset[str]:
+def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     """The axes whose names (``device``, ``dtype``) the sheet's code reads."""
     used = set()
     for source in _sources(regions):

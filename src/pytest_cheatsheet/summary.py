@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 
 EXAMPLE_PROPERTY = "cheatsheet"
+# A failed example's reason and, for a doctest whose output differs, what it expected and what
+# it printed: carried as data, so that nothing reads them back out of the failure's text.
+FAILURE_PROPERTY = "cheatsheet_failure"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 
 
@@ -23,6 +26,15 @@ def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
         if name == EXAMPLE_PROPERTY and isinstance(value, dict):
             return value
     return None
+
+
+def failure_of(report: pytest.TestReport) -> dict[str, Any] | None:
+    """What a failed example put in its report: ``reason``, ``expected``, ``printed``."""
+    found = None
+    for name, value in report.user_properties:
+        if name == FAILURE_PROPERTY and isinstance(value, dict):
+            found = value  # the last: a rerun's failure follows the first one's
+    return found
 
 
 def outcome_of(report: pytest.TestReport) -> str | None:

@@ -1,0 +1,524 @@
+"""Every use of Sybil and doctest, in one place: parsing, the per-run document, evaluation.
+
+Only this module imports Sybil. Sybil's public API is what its docs/api.rst lists (``Document``
+with ``namespace``, ``examples()``, ``push_evaluator``/``pop_evaluator``; ``Region``; ``Example``;
+the lexers and parsers; ``DocTestEvaluator``; ``PythonEvaluator``; ``NotEvaluated``). Each use of
+anything else, Sybil's or doctest's, carries a comment saying ``undocumented``: when Sybil
+changes, this is the file that changes.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import textwrap
+import traceback
+import unittest
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sybil
+from sybil import Document, Example, Region, Sybil
+from sybil.evaluators.doctest import OutputChecker as SybilOutputChecker
+from sybil.evaluators.python import PythonEvaluator
+from sybil.evaluators.skip import Skipper
+from sybil.example import SybilFailure
+from sybil.parsers.abstract.doctest import DocTestStringParser
+from sybil.parsers.abstract.lexers import LexingException
+from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
+from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
+from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+
+from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
+from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+
+if TYPE_CHECKING:
+    from pytest_cheatsheet.checker import TensorOutputChecker
+    from pytest_cheatsheet.matrix import Combination
+
+__all__ = [
+    "ENCODING",
+    "PARSE_ERRORS",
+    "SYBIL_DIRECTORY",
+    "BlockParseFailure",
+    "DoctestMismatch",
+    "DoctestRaised",
+    "Document",
+    "Example",
+    "LexingException",
+    "ParsedRegion",
+    "Region",
+    "Run",
+    "RunContext",
+    "Sybil",
+    "SybilFailure",
+    "SybilOutputChecker",
+    "fenced_blocks",
+    "html_comment_directives",
+    "make_sybil",
+    "parse_document",
+    "python_blocks",
+    "region_source",
+    "skip_condition",
+]
+
+# Where Sybil's code lives: its frames are hidden from a failing example's traceback.
+SYBIL_DIRECTORY = str(Path(sybil.__file__ or "").parent) + os.sep
+# sybil.evaluators.doctest.OutputChecker (undocumented) is Sybil's doctest checker, with its
+# NUMBER and KEEP_TRAILING_WHITESPACE flags: the tensor checker builds on it.
+ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
+# What Sybil's parsers and lexers raise on text they cannot parse.
+PARSE_ERRORS = (LexingException, ValueError)
+_DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What an evaluator needs beyond the example: the combination it runs in and where
+    expected-output updates go (``None``: not recorded)."""
+
+    combination: Combination
+    updates: list[ExpectedOutputUpdate] | None = None
+
+
+class DoctestMismatch(SybilFailure):
+    """A doctest printed something other than its expected output; carries both as data, and
+    the checker's first difference when it found one."""
+
+    def __init__(
+        self, example: Example, result: str, expected: str, printed: str, difference: str | None
+    ) -> None:
+        super().__init__(example, result)
+        self.expected = expected
+        self.printed = printed
+        self.difference = difference
+
+
+class DoctestRaised(SybilFailure):
+    """A doctest raised an exception it did not expect; carries the exception."""
+
+    def __init__(self, example: Example, result: str, error: BaseException) -> None:
+        super().__init__(example, result)
+        self.error = error
+
+
+# -- evaluators: each takes the example and the run's context explicitly ----------------------
+
+
+class _SheetDocTestRunner(doctest.DocTestRunner):
+    """doctest's runner as Sybil configures it, reporting through the ``out`` callback with
+    exceptions placed at the sheet's lines; it remembers the last mismatch as data."""
+
+    def __init__(self, optionflags: int, checker: TensorOutputChecker) -> None:
+        # Sybil's own DocTestRunner (undocumented) does the same: no verbose output, the
+        # unittest report flags folded in.
+        reportflags = doctest.set_unittest_reportflags(0)
+        doctest.set_unittest_reportflags(reportflags)
+        super().__init__(checker=checker, verbose=False, optionflags=optionflags | reportflags)
+        self.tensor_checker = checker
+        self.sheet_path = ""
+        self.sheet_line = 0
+        self.updates: list[ExpectedOutputUpdate] | None = None
+        self.mismatch: tuple[str, str, str | None] | None = None
+        self.raised: BaseException | None = None
+
+    # doctest's documented hooks: report_failure / report_unexpected_exception.
+    def _failure_header(self, test: doctest.DocTest, example: doctest.Example) -> str:
+        # undocumented doctest hook; Sybil overrides it the same way (its header names no file).
+        return ""
+
+    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+        if self.updates is not None:
+            self.updates.append(
+                ExpectedOutputUpdate(
+                    path=self.sheet_path,
+                    line=self.sheet_line,
+                    source_lines=example.source.count("\n"),
+                    old_want=example.want,
+                    new_want=new_want,
+                )
+            )
+
+    def report_failure(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
+    ) -> None:
+        difference = self.tensor_checker.last_mismatch
+        self.mismatch = (example.want, got, difference.reason if difference else None)
+        self._record_update(example, want_from_output(got))
+        super().report_failure(out, test, example, got)
+
+    def report_unexpected_exception(
+        self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
+    ) -> None:
+        self._record_update(example, want_from_exception(exc_info))
+        error_type, error, tb = exc_info
+        self.raised = error
+        tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
+        lines = traceback.format_exception(error_type, error, tb)
+        text = _DOCTEST_FILE.sub(
+            lambda m: f'File "{self.sheet_path}", line {self.sheet_line + int(m.group(1)) - 1}',
+            "".join(lines),
+        )
+        out("Exception raised:\n" + textwrap.indent(text, "    "))
+
+
+class SheetDocTestEvaluator:
+    """Sybil's doctest evaluation (as DocTestEvaluator does it) with the tensor-aware checker
+    and the sheet's line numbers."""
+
+    def __init__(self, optionflags: int = 0) -> None:
+        from pytest_cheatsheet.checker import TensorOutputChecker  # it builds on this module
+
+        self.checker = TensorOutputChecker()
+        self.sheet_runner = _SheetDocTestRunner(optionflags, self.checker)
+
+    def __call__(self, example: Example) -> str:
+        raise TypeError("a sheet's doctest needs its run's context: call evaluate()")
+
+    def evaluate(self, example: Example, context: RunContext) -> None:
+        __tracebackhide__ = True
+        self.checker.dtypes = context.combination.dtype_names()
+        runner = self.sheet_runner
+        runner.sheet_path, runner.sheet_line = example.path, example.line
+        runner.updates, runner.mismatch, runner.raised = context.updates, None, None
+        namespace = example.namespace
+        added_name = "__name__" not in namespace
+        if added_name:
+            namespace["__name__"] = "__test__"
+        output: list[str] = []
+        try:
+            parsed = example.parsed
+            # doctest.DocTest and DocTestRunner.run are documented doctest API; like Sybil we
+            # run one example in the document's own namespace, not a copy of it.
+            test = doctest.DocTest([parsed], {}, example.path, None, parsed.lineno, None)
+            test.globs = namespace
+            runner.run(test, clear_globs=False, out=output.append)
+        finally:
+            if added_name:
+                namespace.pop("__name__", None)  # the example may have deleted it
+        result = "".join(output)
+        if not result:
+            return
+        if runner.mismatch is not None:
+            raise DoctestMismatch(example, result, *runner.mismatch)
+        if runner.raised is not None:
+            raised, runner.raised = runner.raised, None
+            raise DoctestRaised(example, result, raised)
+        raise SybilFailure(example, result)
+
+
+class SheetCodeEvaluator(PythonEvaluator):
+    """Sybil's evaluator of a plain code block, whose namespace the block may edit freely
+    (``del __builtins__``, ``globals().clear()``)."""
+
+    def __call__(self, example: Example) -> None:
+        __tracebackhide__ = True
+        # PythonEvaluator.flags is undocumented: the compiler flags of its future imports.
+        source = "\n" * (example.line + example.parsed.line_offset) + example.parsed
+        code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
+        exec(code, example.namespace)
+        example.namespace.pop("__builtins__", None)  # exec adds it; Sybil removes it too
+
+    def evaluate(self, example: Example, context: RunContext) -> None:
+        __tracebackhide__ = True
+        self(example)
+
+
+class CombinationClearNamespace:
+    """``<!-- clear-namespace -->`` that keeps ``device``, ``dtype`` and ``autocast``."""
+
+    def __call__(self, example: Example) -> None:
+        raise TypeError("clear-namespace needs its run's context: call evaluate()")
+
+    def evaluate(self, example: Example, context: RunContext) -> None:
+        example.namespace.clear()
+        example.namespace.update(context.combination.namespace())
+
+
+class BlockParseFailure(Exception):
+    """A block Sybil could not parse, raised when the block is run."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class BlockParseError:
+    """Evaluates a block Sybil could not parse by raising the parse error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, example: Example) -> None:
+        raise BlockParseFailure(self.error)
+
+    def evaluate(self, example: Example, context: RunContext) -> None:
+        raise BlockParseFailure(self.error)
+
+
+_CONTEXT_EVALUATORS = (
+    SheetDocTestEvaluator,
+    SheetCodeEvaluator,
+    CombinationClearNamespace,
+    BlockParseError,
+)
+
+
+# -- parsers ----------------------------------------------------------------------------------
+
+
+class _ForgivingDocTestStringParser(DocTestStringParser):
+    """A doctest parser whose malformed block fails as one example instead of the whole sheet."""
+
+    def __call__(self, string: str, name: str) -> Iterable[Region]:
+        try:
+            return list(super().__call__(string, name))
+        except ValueError as error:
+            return [Region(0, len(string), error, BlockParseError(error))]
+
+
+class _FencedCodeBlocks(MarkdownCodeBlockParser):
+    """Sybil's Markdown code-block parser for several languages at once: the info string's first
+    word, case-insensitive, with any attributes after it (```` ```Python title="a.py" ````)."""
+
+    def __init__(self, languages: Collection[str], evaluator: Any) -> None:
+        super().__init__(language="python", evaluator=evaluator)
+        self.languages = frozenset(languages)
+        self.code_evaluator = evaluator
+
+    def runs(self, region: Region) -> bool:
+        return info_language(str(region.lexemes.get("arguments", ""))) in self.languages
+
+    def __call__(self, document: Document) -> Iterable[Region]:
+        # AbstractCodeBlockParser.__call__ matches one language exactly; this is its loop with
+        # the language test widened. AbstractCodeBlockParser.lexers is undocumented: the lexers
+        # the parser was built with.
+        for region in self.lexers(document):
+            if self.runs(region):
+                region.parsed = region.lexemes["source"]
+                region.evaluator = self.code_evaluator
+                yield region
+
+    def block_spans(self, document: Document) -> list[tuple[int, int]]:
+        """(start, end) of every block that runs, visible or invisible, in order."""
+        return sorted({(r.start, r.end) for r in self.lexers(document) if self.runs(r)})
+
+
+class _CodeBlockParser(PythonCodeBlockParser):
+    """Sybil's Markdown Python parser with the sheet's evaluators, for the given languages."""
+
+    def __init__(
+        self, doctest_optionflags: int = 0, languages: Collection[str] = DEFAULT_LANGUAGES
+    ) -> None:
+        super().__init__(doctest_optionflags=doctest_optionflags)
+        # PythonCodeBlockParser's doctest_parser and codeblock_parser attributes are
+        # undocumented: they are where it keeps the parsers it combines.
+        # DocTestStringParser is annotated for Sybil's DocTestEvaluator but only hands its
+        # evaluator to the regions it makes: any evaluator works.
+        self.doctest_parser = _ForgivingDocTestStringParser(
+            SheetDocTestEvaluator(doctest_optionflags)  # type: ignore[arg-type]
+        )
+        self.codeblock_parser = _FencedCodeBlocks(languages, SheetCodeEvaluator())
+
+
+class _ClearNamespaceParser(ClearNamespaceParser):
+    """Sybil's ``clear-namespace`` parser, with the combination's names kept."""
+
+    evaluate = CombinationClearNamespace()
+
+
+def make_sybil(
+    rootpath: Any, languages: Collection[str] = DEFAULT_LANGUAGES, doctest_optionflags: int = 0
+) -> Sybil:
+    """The Sybil that parses sheets (built per session, from the rootdir)."""
+    return Sybil(
+        parsers=[
+            _CodeBlockParser(doctest_optionflags, languages),
+            SkipParser(),
+            _ClearNamespaceParser(),
+        ],
+        patterns=["*.md"],
+        path=str(rootpath),
+        encoding=ENCODING,
+    )
+
+
+@dataclass(frozen=True)
+class ParsedRegion:
+    """A region Sybil found, where it is, and what kind of step it makes."""
+
+    region: Region
+    line: int
+    column: int
+    is_example: bool
+    doctest_lineno: int | None  # a doctest's line within its block, else None
+
+
+def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[ParsedRegion]]:
+    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input."""
+    document = Document(text, path)
+    # Sybil.parsers and Document.add are undocumented: Document.parse does this from a path,
+    # and the sheet's text is already read (and checked) here.
+    for parser in sybil.parsers:
+        for region in parser(document):
+            # Document.add is undocumented: how Document.parse places each region.
+            document.add(region)
+    parsed = []
+    for example in document.examples():
+        region = example.region
+        evaluator = region.evaluator
+        parsed.append(
+            ParsedRegion(
+                region=region,
+                line=example.line,
+                column=example.column,
+                is_example=not isinstance(evaluator, Skipper)
+                and not isinstance(evaluator, CombinationClearNamespace),
+                doctest_lineno=region.parsed.lineno
+                if isinstance(region.parsed, doctest.Example)
+                else None,
+            )
+        )
+    return document, parsed
+
+
+def region_source(region: Region) -> str | None:
+    """The Python source a region runs: a doctest's statement or a code block's text."""
+    parsed = region.parsed
+    if isinstance(parsed, doctest.Example):
+        return parsed.source
+    if isinstance(parsed, str):
+        return parsed
+    return None
+
+
+def skip_condition(region: Region) -> str | None:
+    """A skip directive's condition as Python source, as Sybil evaluates it, else None."""
+    parsed = region.parsed
+    if not isinstance(region.evaluator, Skipper) or not isinstance(parsed, tuple):
+        return None
+    # The (action, condition) tuple in Region.parsed is undocumented: SkipParser's layout.
+    condition = parsed[1] if len(parsed) > 1 else None
+    if not isinstance(condition, str):
+        return None
+    condition = condition.strip()
+    # Sybil evaluates ``if(...)`` as a call of ``if_``; do the same to read its names.
+    return "if_" + condition[2:] if condition.startswith("if") else condition
+
+
+def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
+    """(start, end) of every Python code block, visible or invisible, in order."""
+    spans: set[tuple[int, int]] = set()
+    # Sybil.parsers is undocumented: the parsers it was built with.
+    for parser in sybil.parsers:
+        if isinstance(parser, _CodeBlockParser):
+            assert isinstance(parser.codeblock_parser, _FencedCodeBlocks)
+            spans.update(parser.codeblock_parser.block_spans(document))
+    return sorted(spans)
+
+
+_ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
+
+
+def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, info string) of every fenced block of any language, in order."""
+    regions = _ANY_FENCE(Document(text, ""))
+    return sorted(
+        (region.start, region.end, str(region.lexemes.get("info", "")).strip())
+        for region in regions
+    )
+
+
+def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
+    """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
+    one that is not closed."""
+    lexer = DirectiveInHTMLCommentLexer(directive=name)
+    for region in lexer(document):
+        yield region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}"
+
+
+# -- a run: one combination's document, examples and skip state -------------------------------
+
+
+class _Gated:
+    """Stands in for an example whose ``requires`` gate does not hold, so that Sybil's skip
+    state still counts it (a ``skip: next`` before it skips it, not the block after)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __call__(self, example: Example) -> None:
+        raise unittest.SkipTest(self.reason)
+
+
+class Run:
+    """One run of a sheet in one combination: a fresh Sybil document (namespace and evaluator
+    stack, which holds the skip state) and the examples of its regions."""
+
+    def __init__(
+        self,
+        text: str,
+        path: str,
+        regions: Sequence[ParsedRegion],
+        context: RunContext,
+    ) -> None:
+        self.document = Document(text, path)
+        self.namespace = self.document.namespace
+        self.context = context
+        self._regions = regions
+        self._examples: list[Example | None] = [None] * len(regions)
+
+    def example(self, index: int) -> Example:
+        example = self._examples[index]
+        if example is None:
+            parsed = self._regions[index]
+            example = Example(
+                self.document, parsed.line, parsed.column, parsed.region, self.namespace
+            )
+            self._examples[index] = example
+        return example
+
+    def evaluate(self, index: int, gated: str | None = None) -> None:
+        """Evaluate region ``index`` through Sybil's evaluator stack (so skip directives apply);
+        ``gated`` is the skip reason of an example whose gate does not hold."""
+        __tracebackhide__ = True
+        example = self.example(index)
+        evaluator: Callable[[Example], Any]
+        own = example.region.evaluator
+        if gated is not None:
+            evaluator = _Gated(gated)
+        elif isinstance(own, _CONTEXT_EVALUATORS):
+            context = self.context
+
+            def evaluator(example: Example) -> None:
+                __tracebackhide__ = True
+                own.evaluate(example, context)
+
+        elif isinstance(own, Skipper):
+            evaluator = own
+        else:
+            raise TypeError(f"a region of a sheet with a foreign evaluator: {own!r}")
+        # Document.evaluate is undocumented: it tries the evaluators pushed on the document (the
+        # skip state) before the region's own, as Example.evaluate does.
+        self.document.evaluate(example, evaluator)
+
+    def forget_skip_state(self, index: int) -> None:
+        """After a skip directive failed (a condition that raised, say), drop its half-made
+        state so that later skip directives of this run are judged on their own."""
+        skipper = self._regions[index].region.evaluator
+        if isinstance(skipper, Skipper):
+            # Skipper.document_state is undocumented: its per-document skip state.
+            skipper.document_state.pop(self.document, None)
+            self.document.pop_evaluator(skipper)
+
+    def close(self) -> None:
+        """Drop what the run holds: its namespace, its examples and its skip state."""
+        self.namespace.clear()
+        self._examples = []
+        for parsed in self._regions:
+            skipper = parsed.region.evaluator
+            if isinstance(skipper, Skipper):
+                skipper.document_state.pop(self.document, None)  # undocumented, as above
