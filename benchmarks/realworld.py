@@ -145,6 +145,7 @@ NAMESPACE = "our namespace holds device, dtype and autocast (after clear-namespa
 SEEDED = "we seed random, NumPy and torch with 0 at the start of every sheet"
 DIRECTIVE = "a failing directive fails the next example at the directive's line (not an item)"
 MALFORMED = "a malformed doctest fails only its block; Sybil cannot collect the file"
+LANGUAGES = "we run py, python3, pycon and Python blocks too; Sybil runs only ```python"
 SKIP_STATE = "after a failing skip condition Sybil runs no later example; ours resets the skip"
 
 
@@ -241,7 +242,9 @@ def write_projects(
 def pytest_arguments(tool: str) -> list[str]:
     """What both runs pass to pytest, from the project's folder; the tool's own switch last."""
     common = ["-p", "no:cacheprovider", "-p", OUTCOMES_MODULE, "--continue-on-collection-errors"]
-    own = ["-p", "no:cheatsheet"] if tool == "sybil" else ["--cheatsheet-devices=cpu"]
+    # Real pages assign `device` ("cuda" if available else "cpu"): a warning, not an error here.
+    warned = ["-W", "default::pytest_cheatsheet.readers.CheatsheetWarning"]
+    own = ["-p", "no:cheatsheet"] if tool == "sybil" else ["--cheatsheet-devices=cpu", *warned]
     return [*common, *own, "-q", "md"]
 
 
@@ -447,6 +450,16 @@ class _Sheet:
                 return candidate if fence["prefix"] else None
         return None
 
+    def block_language(self, number: int) -> str | None:
+        """The info string's first word of the fenced block holding line ``number``."""
+        for candidate in range(number - 1, 0, -1):
+            text = self.line(candidate)
+            fence = _FENCE.match(text)
+            if fence is not None:
+                words = text[fence.end() :].split()
+                return words[0] if words else ""
+        return None
+
     def is_sybil_directive(self, number: int) -> bool:
         start = self.starts[number - 1] if 0 < number <= len(self.starts) else len(self.text)
         return _SYBIL_DIRECTIVE.match(self.text, start) is not None
@@ -556,6 +569,8 @@ def _agree(sybil: Result | None, ours: Result | None) -> bool:
 def _explain(difference: Difference, sheet: _Sheet, failed_directives: set[int]) -> str:
     """The reason of design behind a difference, or "" when none fits."""
     sybil, ours = difference.sybil, difference.ours
+    if sybil is None and ours is not None and sheet.block_language(ours.line) != "python":
+        return LANGUAGES
     if sybil is None or ours is None:
         return ""
     reasons = []
