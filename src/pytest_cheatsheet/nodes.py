@@ -7,7 +7,7 @@ import traceback
 import unittest
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from _pytest._io import TerminalWriter
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
+from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
@@ -96,13 +97,17 @@ class Settings:
     update: bool = False
     required_devices: frozenset[str] = frozenset()
     fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
+    sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
 
     def collects(self, path: Path) -> bool:
-        return path.suffix == ".md" and self.paths.collects(path)
+        return format_of(path) is not None and self.paths.collects(path)
 
     def collects_when_named(self, path: Path) -> bool:
         """Whether ``path``, named on the command line outside the paths, is a sheet."""
-        return path.suffix == ".md"
+        return format_of(path) is not None
+
+    def sybil_for(self, path: Path) -> Sybil:
+        return self.sybils.get(format_of(path) or "", self.sybil)
 
     def axes_for(self, sheet: Sheet) -> Axes:
         return self.declared_axes(sheet).narrowed(self.narrowing)
@@ -130,7 +135,7 @@ class SheetFile(pytest.File):
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
         try:
-            sheet = parse_sheet(self.path, settings.sybil)
+            sheet = parse_sheet(self.path, settings.sybil_for(self.path))
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         for line, message in sheet.warnings:

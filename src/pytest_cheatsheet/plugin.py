@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pytest_cheatsheet.formats import FORMATS
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import (
     SETTINGS,
@@ -130,13 +131,16 @@ def pytest_configure(config: pytest.Config) -> None:
     ) + _axis_option_or_none(
         ini_words(config, "cheatsheet_require_devices"), "ini option cheatsheet_require_devices"
     )
+    code_languages = languages(ini_words(config, "cheatsheet_languages"))
+    sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
         paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
         axes=Axes(**defaults),
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,
-        sybil=make_sybil(config.rootpath, languages(ini_words(config, "cheatsheet_languages"))),
+        sybil=sybils["markdown"],
+        sybils=sybils,
         update=config.getoption("cheatsheet_update"),
         required_devices=frozenset(required_devices),
         fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),

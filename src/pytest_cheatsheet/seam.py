@@ -28,9 +28,19 @@ from sybil.evaluators.skip import Skipper
 from sybil.example import SybilFailure
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.abstract.lexers import LexingException
-from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
-from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
+from sybil.parsers.markdown import PythonCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+from sybil.parsers.myst import ClearNamespaceParser as MystClearNamespaceParser
+from sybil.parsers.myst import CodeBlockParser as MystCodeBlockParser
+from sybil.parsers.myst import DocTestDirectiveParser as MystDocTestDirectiveParser
+from sybil.parsers.myst import SkipParser as MystSkipParser
+from sybil.parsers.myst.lexers import DirectiveInPercentCommentLexer
+from sybil.parsers.rest import ClearNamespaceParser as RestClearNamespaceParser
+from sybil.parsers.rest import CodeBlockParser as RestCodeBlockParser
+from sybil.parsers.rest import DocTestParser as RestDocTestParser
+from sybil.parsers.rest import SkipParser as RestSkipParser
+from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveInCommentLexer
+from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 
 from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
 from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
@@ -280,12 +290,16 @@ class _ForgivingDocTestStringParser(DocTestStringParser):
             return [Region(0, len(string), error, BlockParseError(error))]
 
 
-class _FencedCodeBlocks(MarkdownCodeBlockParser):
-    """Sybil's Markdown code-block parser for several languages at once: the info string's first
-    word, case-insensitive, with any attributes after it (```` ```Python title="a.py" ````)."""
+class _Languages:
+    """Sybil's code-block parsers for several languages at once: the info string's (or the
+    directive argument's) first word, case-insensitive, with any attributes after it
+    (```` ```Python title="a.py" ````)."""
+
+    lexers: Any
+    doctests_elsewhere = False  # reST: `>>>` blocks are the doctest parser's
 
     def __init__(self, languages: Collection[str], evaluator: Any) -> None:
-        super().__init__(language="python", evaluator=evaluator)
+        super().__init__(language="python", evaluator=evaluator)  # type: ignore[call-arg]
         self.languages = frozenset(languages)
         self.code_evaluator = evaluator
 
@@ -298,7 +312,10 @@ class _FencedCodeBlocks(MarkdownCodeBlockParser):
         # the parser was built with.
         for region in self.lexers(document):
             if self.runs(region):
-                region.parsed = region.lexemes["source"]
+                source = region.lexemes["source"]
+                if self.doctests_elsewhere and source.lstrip().startswith(">>>"):
+                    continue
+                region.parsed = source
                 region.evaluator = self.code_evaluator
                 yield region
 
@@ -307,8 +324,21 @@ class _FencedCodeBlocks(MarkdownCodeBlockParser):
         return sorted({(r.start, r.end) for r in self.lexers(document) if self.runs(r)})
 
 
+class _FencedCodeBlocks(_Languages, MystCodeBlockParser):
+    """Markdown: fenced blocks and HTML-comment invisible blocks, and MyST's ``{code-block}``
+    directives and ``%`` comments (a superset Sybil's MyST parser lexes)."""
+
+
+class _RestCodeBlocks(_Languages, RestCodeBlockParser):
+    """reST: ``.. code-block:: python`` and invisible code blocks."""
+
+    doctests_elsewhere = True
+
+
 class _CodeBlockParser(PythonCodeBlockParser):
     """Sybil's Markdown Python parser with the sheet's evaluators, for the given languages."""
+
+    codeblock_class = "markdown"
 
     def __init__(
         self, doctest_optionflags: int = 0, languages: Collection[str] = DEFAULT_LANGUAGES
@@ -321,28 +351,64 @@ class _CodeBlockParser(PythonCodeBlockParser):
         self.doctest_parser = _ForgivingDocTestStringParser(
             SheetDocTestEvaluator(doctest_optionflags)  # type: ignore[arg-type]
         )
-        self.codeblock_parser = _FencedCodeBlocks(languages, SheetCodeEvaluator())
+        blocks = _RestCodeBlocks if self.codeblock_class == "rest" else _FencedCodeBlocks
+        self.codeblock_parser = blocks(languages, SheetCodeEvaluator())
 
 
-class _ClearNamespaceParser(ClearNamespaceParser):
+class _ClearNamespaceParser(MystClearNamespaceParser):
     """Sybil's ``clear-namespace`` parser, with the combination's names kept."""
 
     evaluate = CombinationClearNamespace()
 
 
+class _RestClearNamespaceParser(RestClearNamespaceParser):
+    evaluate = CombinationClearNamespace()
+
+
+def _sheet_doctests(parser: Any, doctest_optionflags: int) -> Any:
+    # The string_parser attribute of Sybil's doctest parsers is undocumented: where they keep
+    # the DocTestStringParser (and its evaluator) they apply to each block.
+    parser.string_parser = _ForgivingDocTestStringParser(
+        SheetDocTestEvaluator(doctest_optionflags)  # type: ignore[arg-type]
+    )
+    return parser
+
+
+class _RestCodeBlockParser(_CodeBlockParser):
+    codeblock_class = "rest"
+
+
+FORMATS = ("markdown", "rest")
+
+
 def make_sybil(
-    rootpath: Any, languages: Collection[str] = DEFAULT_LANGUAGES, doctest_optionflags: int = 0
+    rootpath: Any,
+    languages: Collection[str] = DEFAULT_LANGUAGES,
+    doctest_optionflags: int = 0,
+    format: str = "markdown",
 ) -> Sybil:
-    """The Sybil that parses sheets (built per session, from the rootdir)."""
-    return Sybil(
-        parsers=[
+    """The Sybil that parses sheets of one format (built per session, from the rootdir):
+    Markdown (MyST included) or reST, each with Sybil's own parsers for it."""
+    parsers: list[Any]
+    if format == "rest":
+        parsers = [
+            _RestCodeBlockParser(doctest_optionflags, languages),
+            _sheet_doctests(RestDocTestParser(), doctest_optionflags),
+            RestSkipParser(),
+            _RestClearNamespaceParser(),
+        ]
+    else:
+        parsers = [
             _CodeBlockParser(doctest_optionflags, languages),
-            SkipParser(),
+            _sheet_doctests(MystDocTestDirectiveParser(), doctest_optionflags),
+            MystSkipParser(),
             _ClearNamespaceParser(),
-        ],
-        patterns=["*.md"],
+        ]
+    return Sybil(
+        parsers=parsers,
         path=str(rootpath),
         encoding=ENCODING,
+        name=format,
     )
 
 
@@ -415,8 +481,13 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     # Sybil.parsers is undocumented: the parsers it was built with.
     for parser in sybil.parsers:
         if isinstance(parser, _CodeBlockParser):
-            assert isinstance(parser.codeblock_parser, _FencedCodeBlocks)
+            assert isinstance(parser.codeblock_parser, _Languages)
             spans.update(parser.codeblock_parser.block_spans(document))
+    # Doctest directives (reST ``.. doctest::``, MyST ``{doctest}``) are blocks too.
+    doctest_directive: Any = RestDirectiveLexer(directive="doctest")
+    if sybil.name != "rest":
+        doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
+    spans.update((region.start, region.end) for region in doctest_directive(document))
     return sorted(spans)
 
 
@@ -435,9 +506,16 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
     """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
     one that is not closed."""
-    lexer = DirectiveInHTMLCommentLexer(directive=name)
-    for region in lexer(document):
-        yield region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}"
+    lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
+    if not document.path.endswith(".rst"):
+        lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
+    found = []
+    for lexer in lexers:
+        for region in lexer(document):
+            found.append(
+                (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
+            )
+    yield from sorted(found)
 
 
 # -- a run: one combination's document, examples and skip state -------------------------------

@@ -121,7 +121,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         region = parsed.region
         block = _block_of(region.start, blocks)
         line = parsed.line
-        if block is not None and parsed.doctest_lineno is not None:
+        if block is not None and parsed.doctest_lineno is not None and _is_fence(text, block):
             # Sybil places a doctest by its offset in the block's source with any list or
             # quote prefix stripped; the doctest's own line number within the block is exact.
             line = text.count("\n", 0, block[0]) + 2 + parsed.doctest_lineno
@@ -140,6 +140,15 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         )
     warnings = shadowing_warnings(steps, reader_blocks)
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
+
+
+_FENCE_OPENING = re.compile(r"[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})(?!\{)")
+
+
+def _is_fence(text: str, block: tuple[int, int]) -> bool:
+    """Whether ``block`` is a Markdown fence, whose source starts on the line after it (not a
+    MyST or reST directive, whose options and blank line come first)."""
+    return _FENCE_OPENING.match(text, block[0]) is not None
 
 
 def _line_of(error: Exception) -> int:

@@ -1,0 +1,17 @@
+"""The documentation formats a sheet may be written in, by file name: Markdown (CommonMark and
+MyST, which Sybil's MyST parsers read as one) and reStructuredText. Each has Sybil's own
+parsers for it (built in seam.py); directives are comments in each format's own syntax:
+``<!-- cheatsheet: ... -->`` or ``% cheatsheet: ...`` in Markdown, ``.. cheatsheet: ...`` in reST.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rest"}
+FORMATS = tuple(dict.fromkeys(SUFFIXES.values()))
+
+
+def format_of(path: Path) -> str | None:
+    """The format of the file at ``path``, or None when it is not one sheets are written in."""
+    return SUFFIXES.get(path.suffix.lower())

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+REST = """\
+Title
+=====
+
+.. cheatsheet: devices=cpu dtypes=float32,float64
+
+.. code-block:: python
+
+   import torch
+   x = torch.ones(2, dtype=dtype)
+
+A bare doctest:
+
+>>> x.sum().item()
+2.0
+
+.. doctest::
+
+   >>> str(x.dtype)
+   'torch.float32'
+
+.. cheatsheet: requires torch<2.0
+
+.. code-block:: pycon
+
+   >>> 1 + 1
+   3
+"""
+
+MYST = """\
+% cheatsheet: devices=cpu dtypes=float32,float64
+
+```{code-block} python
+import torch
+y = torch.zeros(3, dtype=dtype)
+```
+
+```{doctest}
+>>> str(y.dtype)
+'torch.float32'
+```
+
+<!-- cheatsheet: requires torch<2.0 -->
+```python
+>>> 1 + 1
+3
+```
+"""
+
+
+def write(pytester: pytest.Pytester, name: str, text: str) -> None:
+    path = pytester.path / "cheatsheet" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "text"), [("page.rst", REST), ("page.md", MYST)])
+def test_rest_and_myst_pages_run_across_their_matrix_with_gates_at_their_lines(
+    pytester: pytest.Pytester, name: str, text: str
+) -> None:
+    pytester.makeini("[pytest]\n")
+    write(pytester, name, text)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rsf")
+    # Per dtype: the code block and the doctests pass; 'torch.float32' fails on float64 only.
+    examples = 3 if name.endswith(".rst") else 2
+    result.assert_outcomes(passed=2 * examples - 1, failed=1, skipped=2)
+    lines = text.splitlines()
+    gate = 1 + next(i for i, line in enumerate(lines) if "requires torch<2.0" in line)
+    wrong = 1 + next(i for i, line in enumerate(lines) if ">>> str(" in line)
+    result.stdout.fnmatch_lines(
+        [
+            f"SKIPPED [[]2[]] cheatsheet/{name}:{gate}: requires torch<2.0*",
+            f"FAILED cheatsheet/{name}::*float64::line:{wrong}",
+        ]
+    )
+
+
+def test_a_rest_directive_error_names_the_file_line_and_value(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    write(pytester, "bad.rst", ".. cheatsheet: dtypes=float17\n\n>>> 1\n1\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*cheatsheet/bad.rst:1: unknown dtype 'float17'; valid:*"])
+
+
+def test_rest_reader_defaults_and_skip_directives_work(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    write(
+        pytester,
+        "readers.rst",
+        """\
+        .. cheatsheet: devices=cpu dtypes=float32,float64
+
+        .. cheatsheet: reader-defaults
+
+        .. code-block:: python
+
+           import torch
+           dtype = torch.float32
+
+        >>> str(dtype)
+        'torch.float32'
+
+        .. skip: start
+
+        >>> 1 / 0
+
+        .. skip: end
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error::UserWarning")
+    result.assert_outcomes(passed=2 + 1 + 2, failed=1)
