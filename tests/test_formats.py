@@ -116,3 +116,53 @@ def test_rest_reader_defaults_and_skip_directives_work(pytester: pytest.Pytester
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error::UserWarning")
     result.assert_outcomes(passed=2 + 1 + 2, failed=1)
+
+
+MODULE = '''\
+"""Small tensor helpers.
+
+>>> double(torch.ones(2, dtype=dtype))
+tensor([2., 2.])
+"""
+
+# cheatsheet: devices=cpu dtypes=float32,float64
+
+import torch
+
+
+def double(x):
+    """Twice ``x``.
+
+    >>> double(torch.tensor([1.5], dtype=dtype)).dtype == dtype
+    True
+    >>> double(torch.tensor([1.5], dtype=dtype)).item()
+    4.0
+    """
+    return x * 2
+'''
+
+
+def test_docstrings_of_modules_under_the_paths_run_in_the_module_namespace_across_the_matrix(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\ncheatsheet_paths = src\n")
+    package = pytester.path / "src" / "helpers"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "ops.py").write_text(MODULE)
+    monkeypatch.syspath_prepend(pytester.path / "src")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rf")
+    # The wrong claim (3.0 printed, 4.0 written) fails at its own line on both dtypes.
+    result.assert_outcomes(passed=2 * 2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED src/helpers/ops.py::float32::line:17",
+            "FAILED src/helpers/ops.py::float64::line:17",
+        ]
+    )
+
+
+def test_a_test_module_named_on_the_command_line_is_not_a_sheet(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_x='"""\n>>> 1\n2\n"""\n\ndef test_x():\n    pass\n')
+    pytester.runpytest("-p", "no:cacheprovider", "test_x.py").assert_outcomes(passed=1)

@@ -18,7 +18,7 @@ from _pytest._io import TerminalWriter
 import pytest_cheatsheet
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
-from pytest_cheatsheet.formats import format_of
+from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
@@ -29,6 +29,7 @@ from pytest_cheatsheet.seam import (
     DoctestRaised,
     Sybil,
     SybilFailure,
+    module_namespace,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY
@@ -104,7 +105,7 @@ class Settings:
 
     def collects_when_named(self, path: Path) -> bool:
         """Whether ``path``, named on the command line outside the paths, is a sheet."""
-        return format_of(path) is not None
+        return format_of(path) in NAMED_FORMATS
 
     def sybil_for(self, path: Path) -> Sybil:
         return self.sybils.get(format_of(path) or "", self.sybil)
@@ -225,6 +226,8 @@ class CombinationCollector(pytest.Collector):
             self.add_marker(marker)
 
     def _prepare_namespace(self, namespace: dict[str, Any]) -> None:
+        if format_of(self.sheet.path) == "python":
+            namespace.update(module_namespace(self.sheet.path))
         self.config.hook.pytest_cheatsheet_namespace(
             namespace=namespace, combination=self.combination, sheet=self.sheet
         )

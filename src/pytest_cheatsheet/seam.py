@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sybil
 from sybil import Document, Example, Region, Sybil
+from sybil.document import PythonDocStringDocument
 from sybil.evaluators.doctest import OutputChecker as SybilOutputChecker
 from sybil.evaluators.python import PythonEvaluator
 from sybil.evaluators.skip import Skipper
@@ -41,6 +42,7 @@ from sybil.parsers.rest import DocTestParser as RestDocTestParser
 from sybil.parsers.rest import SkipParser as RestSkipParser
 from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveInCommentLexer
 from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
+from sybil.python import import_path
 
 from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
 from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
@@ -69,6 +71,7 @@ __all__ = [
     "fenced_blocks",
     "html_comment_directives",
     "make_sybil",
+    "module_namespace",
     "parse_document",
     "python_blocks",
     "region_source",
@@ -390,7 +393,13 @@ def make_sybil(
     """The Sybil that parses sheets of one format (built per session, from the rootdir):
     Markdown (MyST included) or reST, each with Sybil's own parsers for it."""
     parsers: list[Any]
-    if format == "rest":
+    if format == "python":
+        parsers = [
+            _sheet_doctests(RestDocTestParser(), doctest_optionflags),
+            RestSkipParser(),
+            _RestClearNamespaceParser(),
+        ]
+    elif format == "rest":
         parsers = [
             _RestCodeBlockParser(doctest_optionflags, languages),
             _sheet_doctests(RestDocTestParser(), doctest_optionflags),
@@ -428,10 +437,15 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
     document = Document(text, path)
     # Sybil.parsers and Document.add are undocumented: Document.parse does this from a path,
     # and the sheet's text is already read (and checked) here.
-    for parser in sybil.parsers:
-        for region in parser(document):
-            # Document.add is undocumented: how Document.parse places each region.
-            document.add(region)
+    for start, docstring in _texts(text, sybil):
+        part = Document(docstring, path)
+        # Sybil.parsers is undocumented: the parsers it was built with.
+        for parser in sybil.parsers:
+            for region in parser(part):
+                region.start += start
+                region.end += start
+                # Document.add is undocumented: how Document.parse places each region.
+                document.add(region)
     parsed = []
     for example in document.examples():
         region = example.region
@@ -449,6 +463,26 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
             )
         )
     return document, parsed
+
+
+def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
+    """(offset, text) of what the parsers read: a Python module's docstrings, else all."""
+    if sybil.name != "python":
+        return [(0, text)]
+    # PythonDocStringDocument.extract_docstrings is undocumented: how Sybil finds docstrings.
+    return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
+
+
+def docstring_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every docstring of a Python module, in order."""
+    found = PythonDocStringDocument.extract_docstrings(text)  # undocumented, as above
+    return sorted((start, end) for start, end, _ in found)
+
+
+def module_namespace(path: Path) -> dict[str, Any]:
+    """The globals of the Python module at ``path``, imported as Sybil's PythonDocument does
+    (sybil.python.import_path is undocumented)."""
+    return dict(import_path(path).__dict__)
 
 
 def region_source(region: Region) -> str | None:
@@ -477,6 +511,8 @@ def skip_condition(region: Region) -> str | None:
 
 def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     """(start, end) of every Python code block, visible or invisible, in order."""
+    if sybil.name == "python":
+        return docstring_spans(document.text)
     spans: set[tuple[int, int]] = set()
     # Sybil.parsers is undocumented: the parsers it was built with.
     for parser in sybil.parsers:
@@ -506,6 +542,10 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
     """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
     one that is not closed."""
+    if document.path.endswith(".py"):
+        for match in re.finditer(rf"^[ \t]*#[ \t]*{name}:(.*)$", document.text, re.MULTILINE):
+            yield match.start(), match.group(1)
+        return
     lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]

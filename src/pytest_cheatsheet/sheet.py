@@ -19,6 +19,7 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
@@ -107,7 +108,9 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         raise SheetError(path, _line_of(error), str(error)) from None
     blocks = python_blocks(document, sybil)
     directives = _directives(document, path)
-    matrix = _matrix_directive(directives, blocks, path, text)
+    python_module = format_of(path) == "python"
+    # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
+    matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
     reader_blocks, rebinding, errors = reader_defaults_blocks(
@@ -115,7 +118,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     )
     if errors:
         raise SheetError(path, *errors[0])
-    headings = _headings(text)
+    headings = [] if python_module else _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
         region = parsed.region
