@@ -35,6 +35,20 @@ Sums
 6.0
 """
 
+MODULE = '''\
+"""Sums.
+
+>>> total(torch.ones(3, dtype=dtype))
+3.0
+"""
+
+import torch
+
+
+def total(x):
+    return x.sum().item()
+'''
+
 ROOT_README = """\
 # Project
 
@@ -69,23 +83,31 @@ def test_readme_s_adoption_section_verifies_a_project_across_two_dtypes(
     assert page_name is not None
     assert blocks(adopt, "bash")[1].strip() == "pytest"
 
+    assert 'add `"src"` to `cheatsheet_paths`' in adopt
+    pyproject = pyproject.replace(
+        'cheatsheet_paths = ["docs",', 'cheatsheet_paths = ["docs", "src",'
+    )
+    assert '"src"' in pyproject
     pytester.path.joinpath("pyproject.toml").write_text(pyproject, encoding="utf-8")
     files = {
         page_name.group(1): page,
         "docs/myst.md": MYST_PAGE,
         "docs/api/sums.rst": REST_PAGE,
         "README.md": ROOT_README,
+        "src/project/__init__.py": "",
+        "src/project/sums.py": MODULE,
     }
     for name, text in files.items():
         path = pytester.path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     pytester.makepyfile(test_unit="def test_unit():\n    pass\n")
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))  # as an installed package
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     # softmax.md: reader defaults + 2 doctests on cpu and cuda; myst: 2; rest: 2; README: 2;
-    # each in float32 and float64, and one unit test.
-    cpu = (3 + 2 + 2 + 2) * 2
+    # sums.py: 1; each in float32 and float64, and one unit test.
+    cpu = (3 + 2 + 2 + 2 + 1) * 2
     result.assert_outcomes(passed=cpu + 1, skipped=3 * 2)
     result.stdout.fnmatch_lines(
         [
@@ -94,8 +116,8 @@ def test_readme_s_adoption_section_verifies_a_project_across_two_dtypes(
             "cpu-float32 * 3 * 0 * 0 *",
             "cpu-float64 * 3 * 0 * 0 *",
             "cuda-float32 * 0 * 0 * 3 * (device 'cuda' is not available)",
-            "float32 * 6 * 0 * 0 *",
-            "float64 * 6 * 0 * 0 *",
+            "float32 * 7 * 0 * 0 *",
+            "float64 * 7 * 0 * 0 *",
         ]
     )
 
