@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 # The torch releases the sheets are verified on, oldest first. Override with the environment:
 #   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
@@ -30,6 +32,48 @@ def _torch_requirement(version: str) -> list[str]:
     if _version_tuple(version) < NUMPY_1_BEFORE:
         requirement.append("numpy<2")
     return requirement
+
+
+def _declared_requirements() -> list[Requirement]:
+    """pyproject.toml's dependencies and test extra, as packaging reads them."""
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return [Requirement(line) for line in lines]
+
+
+def _floor_pins() -> list[str]:
+    """``name==floor`` for every declared ``name>=floor`` but torch (whose floor the cheatsheet
+    session runs: the plugin's tests assert this torch's printing)."""
+    pins = []
+    for requirement in _declared_requirements():
+        floors = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        if floors and requirement.name != "torch":
+            pins.append(f"{requirement.name}=={floors[0]}")
+    return pins
+
+
+def _floor_python() -> str:
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return str(project["requires-python"]).removeprefix(">=")
+
+
+@nox.session(python=_floor_python())
+def floors(session: nox.Session) -> None:
+    """The suite at the lowest versions pyproject.toml allows: Python, pytest, pluggy, Sybil..."""
+    session.install(*_torch_requirement(TESTS_TORCH))
+    constraints = Path(session.create_tmp()) / "floors.txt"
+    constraints.write_text("\n".join(_floor_pins()) + "\n", encoding="utf-8")
+    session.install("-c", str(constraints), "-e", ".[test]")
+    session.run("python", "-m", "pip", "freeze")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def newest(session: nox.Session) -> None:
+    """The suite at the newest releases of everything (torch included)."""
+    session.install("--upgrade", "--upgrade-strategy", "eager", "torch", "-e", ".[test]")
+    session.run("python", "-m", "pip", "freeze")
+    session.run("pytest", *session.posargs)
 
 
 @nox.session

@@ -146,6 +146,7 @@ SEEDED = "we seed random, NumPy and torch with 0 at the start of every sheet"
 DIRECTIVE = "a failing directive fails the next example at the directive's line (not an item)"
 MALFORMED = "a malformed doctest fails only its block; Sybil cannot collect the file"
 LANGUAGES = "we run py, python3, pycon and Python blocks too; Sybil runs only ```python"
+ILLUSTRATION = "code inside a fenced block that is not Python (````markdown) is text, not run"
 SKIP_STATE = "after a failing skip condition Sybil runs no later example; ours resets the skip"
 
 
@@ -460,6 +461,16 @@ class _Sheet:
                 return words[0] if words else ""
         return None
 
+    def in_illustration(self, number: int) -> bool:
+        """Whether line ``number`` lies inside a fenced block whose language is not Python."""
+        from pytest_cheatsheet.seam import fenced_blocks
+
+        start = self.starts[number - 1] if 0 < number <= len(self.starts) else len(self.text)
+        return any(
+            begin < start < end and info.split()[:1] != ["python"]
+            for begin, end, info in fenced_blocks(self.text)
+        )
+
     def is_sybil_directive(self, number: int) -> bool:
         start = self.starts[number - 1] if 0 < number <= len(self.starts) else len(self.text)
         return _SYBIL_DIRECTIVE.match(self.text, start) is not None
@@ -571,6 +582,8 @@ def _explain(difference: Difference, sheet: _Sheet, failed_directives: set[int])
     sybil, ours = difference.sybil, difference.ours
     if sybil is None and ours is not None and sheet.block_language(ours.line) != "python":
         return LANGUAGES
+    if ours is None and sybil is not None and sheet.in_illustration(sybil.line):
+        return ILLUSTRATION
     if sybil is None or ours is None:
         return ""
     reasons = []
@@ -632,7 +645,8 @@ def doctest_outputs(message: str) -> tuple[str, str] | None:
 
 
 def _checker_accepts(message: str) -> bool:
-    """Whether our output checker (float32, no flags) accepts what Sybil's doctest rejected."""
+    """Whether our output checker (as on a written combination, no flags) accepts what Sybil's
+    doctest rejected."""
     outputs = doctest_outputs(message)
     if outputs is None:
         return False
@@ -640,7 +654,6 @@ def _checker_accepts(message: str) -> bool:
 
     want, got = outputs
     checker = TensorOutputChecker()
-    checker.dtypes = ["float32"]
     return bool(checker.check_output(want, got, 0))
 
 

@@ -377,6 +377,12 @@ def build_plan(root: Path, sizes: Sizes) -> Plan:
             matrix,
             passed(items),
         ),
+        "audit": Command(
+            f"--cheatsheet-audit, {MATRIX_COMBINATIONS} combinations",
+            pytest_argv("--cheatsheet-audit"),
+            matrix,
+            passed(items),
+        ),
     }
 
     collect = {}
@@ -501,7 +507,7 @@ def make_table(plan: Plan, rss: dict[tuple[str, int], float], clock: str = "cpu"
     def section(title: str, commands: dict[str, Command], items: int) -> None:
         table.heading(title)
         for name, command in commands.items():
-            startup = "cheatsheet" if name == "matrix" else name
+            startup = "cheatsheet" if name in ("matrix", "audit") else name
             ratio = (
                 ""
                 if name == "sybil"
@@ -522,6 +528,10 @@ def make_table(plan: Plan, rss: dict[tuple[str, int], float], clock: str = "cpu"
     table.lines.append(
         f"  {MATRIX_COMBINATIONS} / 1 combination, per item: "
         + table.ratio(matrix, one, "cheatsheet", "cheatsheet")
+    )
+    table.lines.append(
+        "  --cheatsheet-audit / plain run, same sheets: "
+        + table.ratio(plan.many["audit"], matrix, "cheatsheet", "cheatsheet")
     )
 
     table.heading(

@@ -26,6 +26,17 @@ def load_benchmark(name: str) -> ModuleType:
     return module
 
 
+@pytest.fixture(autouse=True)
+def _pytester_runs_without_randomly(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest-randomly would shuffle and reseed the runs pytester makes: they go without it
+    unless a test asks for it (``-p randomly`` on its command line comes later and wins)."""
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when it starts
+        monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+
+
 @pytest.fixture
 def sheets(pytester: pytest.Pytester) -> SheetWriter:
     """Writes Markdown sheets under the pytester project's cheatsheet/ folder."""

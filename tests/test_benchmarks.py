@@ -111,6 +111,7 @@ def test_the_table_reports_every_target_from_the_best_times(tmp_path: Path) -> N
     table = run.make_table(plan, rss)
     text = table.text()
     assert "targets (cpu time):" in text
+    assert "  --cheatsheet-audit / plain run, same sheets: 1.00 (" in text
     assert len(table.targets) == 4
     sybil_target = table.targets[0]
     assert sybil_target.value == pytest.approx(1.6 / 1.5)

@@ -119,11 +119,11 @@ def test_sybil_directives_skip_clear_namespace_and_invisible_code_keep_working(
     result.stdout.fnmatch_lines(["SKIPPED * not on the CPU"])
 
 
-def test_an_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWriter) -> None:
+def test_an_ini_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWriter) -> None:
+    sheets.pytester.makeini("[pytest]\ncheatsheet_dtypes = float32 float64\n")
     sheets.write(
         "sorted.md",
         """
-        <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float64 -->
         ```python
         >>> sorted([3, 1, 2])
         [1, 2, 3]
@@ -131,14 +131,14 @@ def test_an_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWriter)
         """,
     )
     result = sheets.run("--collect-only", "-q")
-    result.stdout.fnmatch_lines(["cheatsheet/sorted.md::any::line:3", "1 test collected*"])
+    result.stdout.fnmatch_lines(["cheatsheet/sorted.md::any::line:2", "1 test collected*"])
 
 
-def test_only_the_used_axis_multiplies(sheets: SheetWriter) -> None:
+def test_only_the_used_ini_axis_multiplies(sheets: SheetWriter) -> None:
+    sheets.pytester.makeini("[pytest]\ncheatsheet_dtypes = float32 float64\n")
     sheets.write(
         "dtype_only.md",
         """
-        <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float64 -->
         ```python
         >>> dtype.is_floating_point
         True
@@ -147,7 +147,7 @@ def test_only_the_used_axis_multiplies(sheets: SheetWriter) -> None:
     )
     result = sheets.run("--collect-only", "-q")
     result.stdout.fnmatch_lines(
-        ["cheatsheet/dtype_only.md::float32::line:3", "cheatsheet/dtype_only.md::float64::line:3"]
+        ["cheatsheet/dtype_only.md::float32::line:2", "cheatsheet/dtype_only.md::float64::line:2"]
     )
 
 

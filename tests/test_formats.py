@@ -156,8 +156,8 @@ def test_docstrings_of_modules_under_the_paths_run_in_the_module_namespace_acros
     result.assert_outcomes(passed=2 * 2, failed=2)
     result.stdout.fnmatch_lines(
         [
-            "FAILED src/helpers/ops.py::float32::line:17",
-            "FAILED src/helpers/ops.py::float64::line:17",
+            "FAILED src/helpers/ops.py::*float32::line:17",
+            "FAILED src/helpers/ops.py::*float64::line:17",
         ]
     )
 

@@ -71,7 +71,7 @@ def test_an_xfail_gate_expects_failure_only_where_every_condition_holds(
     result.assert_outcomes(passed=3, xfailed=1)
     result.stdout.fnmatch_lines(
         [
-            "*xfail.md::float16::line:8 XFAIL*",
+            "*xfail.md::cpu-float16::line:8 XFAIL*",
             "XFAIL *float16*expected to fail where*half is coarse",
         ]
     )

@@ -271,3 +271,86 @@ def test_a_module_imported_from_a_sibling_of_an_importable_folder_is_forgotten(
     finally:
         state.restore()
     assert "cheatsheet_scratch_module" not in sys.modules
+
+
+def test_process_settings_and_replaced_attributes_do_not_outlive_the_sheet(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write(
+        "a_change.md",
+        """
+        ```python
+        import builtins, decimal, logging, math, os, signal, time
+        import numpy, torch
+        decimal.getcontext().prec = 3
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        torch.set_flush_denormal(True)
+        os.environ["TZ"] = "Asia/Shanghai"
+        time.tzset()
+        os.umask(0o077)
+        logging.getLogger().addHandler(logging.NullHandler())
+        torch.set_warn_always(True)
+        math.pi = 3
+        torch.tensor = lambda *args, **kwargs: "not a tensor"
+        torch.Tensor.__repr__ = lambda self: "not a tensor"
+        numpy.pi = 3
+        builtins.len = lambda value: 0
+        builtins.cheatsheet_leftover = True
+        ```
+        """,
+    )
+    sheets.write(
+        "z_check.md",
+        """
+        ```python
+        >>> import builtins, decimal, logging, math, os, signal, time
+        >>> import numpy, torch
+        >>> decimal.getcontext().prec
+        28
+        >>> signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        True
+        >>> signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        True
+        >>> torch.tensor([1e-310], dtype=torch.float64).item() != 0
+        True
+        >>> "TZ" in os.environ, time.tzname == probe_tzname
+        (False, True)
+        >>> current = os.umask(0o022); _ = os.umask(current); current == probe_umask
+        True
+        >>> [h for h in logging.getLogger().handlers if type(h) is logging.NullHandler]
+        []
+        >>> torch.is_warn_always_enabled()
+        False
+        >>> math.pi, numpy.pi
+        (3.141592653589793, 3.141592653589793)
+        >>> torch.tensor([1.0, 2.0])
+        tensor([1., 2.])
+        >>> len([1, 2]), hasattr(builtins, "cheatsheet_leftover")
+        (2, False)
+        ```
+        """,
+    )
+    import os
+    import time
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    sheets.pytester.makeconftest(
+        f"""
+        import builtins
+        builtins.probe_tzname = {time.tzname!r}
+        builtins.probe_umask = {umask!r}
+        """
+    )
+    result = sheets.run("--cheatsheet-devices=cpu")
+    result.assert_outcomes(passed=14)
+
+
+def test_a_later_sheets_wrong_claim_fails_after_an_earlier_sheets_monkeypatch(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write("a_patch.md", "```python\nimport math\nmath.pi = 3\n```\n")
+    sheets.write("z_claim.md", "```python\n>>> import math\n>>> math.pi\n3\n```\n")
+    result = sheets.run("--cheatsheet-devices=cpu")
+    result.assert_outcomes(passed=2, failed=1)

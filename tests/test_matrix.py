@@ -174,8 +174,8 @@ def test_combinations_name_only_the_axes_a_sheet_uses(used: set[str], ids: list[
 
 def test_an_unused_axis_contributes_one_unnamed_value() -> None:
     assert combinations(AXES, frozenset(), None) == [
-        Combination(None, None, False),
-        Combination(None, None, True, "bfloat16"),
+        Combination(None, None, False, runs_on="cpu"),
+        Combination(None, None, True, "bfloat16", runs_on="cpu"),
     ]
 
 

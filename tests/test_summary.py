@@ -41,7 +41,6 @@ MIXED_SHEET = """
 
 PURE_PYTHON_SHEET = """
     # 排序
-    <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float64 -->
 
     ```python
     >>> sorted([3, 1, 2])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_cheatsheet.report import SCHEMA_VERSION, write_atomically
+from pytest_cheatsheet.report import READABLE_SCHEMAS, write_atomically
 
 SYMBOLS = {
     "passed": "✅",
@@ -49,10 +49,10 @@ def load(path: Path) -> Run:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise ReportError(f"{path}: not a readable JSON report: {error}") from None
-    if not isinstance(document, dict) or document.get("schema") != SCHEMA_VERSION:
+    if not isinstance(document, dict) or document.get("schema") not in READABLE_SCHEMAS:
         raise ReportError(
             f"{path}: schema {document.get('schema') if isinstance(document, dict) else None!r}, "
-            f"expected {SCHEMA_VERSION}"
+            f"expected one of {', '.join(map(str, READABLE_SCHEMAS))}"
         )
     return Run(label=str(document["versions"]["torch"]).split("+")[0], document=document)
 

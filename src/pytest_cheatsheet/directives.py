@@ -6,10 +6,15 @@ Forms (HTML comments, so GitHub shows nothing)::
     <!-- cheatsheet: requires torch>=2.3 numpy<2 -->
     <!-- cheatsheet: xfail torch<2.1 dtypes=float16 devices=cpu reason="..." -->
     <!-- cheatsheet: reader-defaults -->
+    <!-- cheatsheet: tolerance rtol=1e-3 atol=1e-5 -->
+
+The matrix directive also takes ``written=<combination id>`` (the combination the expected
+outputs are written for) and ``rtol=``/``atol=`` (the sheet's tolerance).
 """
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
 from collections.abc import Mapping
@@ -20,6 +25,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.matrix import (
     AXES,
     AxisError,
@@ -32,6 +38,9 @@ from pytest_cheatsheet.matrix import (
 DIRECTIVE_NAME = "cheatsheet"
 GATE_KINDS = ("requires", "xfail")
 READER_DEFAULTS = "reader-defaults"
+TOLERANCE = "tolerance"
+TOLERANCE_KEYS = ("rtol", "atol")
+MATRIX_KEYS = (*AXES, "written", *TOLERANCE_KEYS)
 PACKAGES = ("torch", "numpy", "python")
 
 
@@ -62,6 +71,17 @@ class MatrixDirective:
 
     line: int
     axes: dict[str, tuple[Any, ...]]
+    written: str | None = None
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)
+
+
+@dataclass(frozen=True)
+class BlockTolerance:
+    """``tolerance rtol=... atol=...``: the tolerance of the next block's examples on the
+    combinations other than the written one."""
+
+    line: int
+    tolerance: ToleranceOverride
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ class Gate:
         (``devices=cuda`` holds on every CUDA device, ``devices=cuda:1`` on that one)."""
         if not self.requirements_hold(versions):
             return False
-        device = combination.device or "cpu"
+        device = combination.target_device
         values = {
             "devices": (device, device_type(device)),
             "dtypes": (combination.dtype or "float32",),
@@ -125,7 +145,7 @@ class ReaderDefaults:
     line: int
 
 
-Directive = MatrixDirective | Gate | ReaderDefaults
+Directive = MatrixDirective | Gate | BlockTolerance | ReaderDefaults
 
 
 def parse_directive(text: str, line: int) -> Directive:
@@ -137,8 +157,8 @@ def parse_directive(text: str, line: int) -> Directive:
     if not words:
         raise DirectiveError(
             line,
-            "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) or a gate "
-            f"({', '.join(GATE_KINDS)}), or {READER_DEFAULTS}",
+            "empty cheatsheet directive; write axes (devices=, dtypes=, autocast=) "
+            f"or a gate ({', '.join(GATE_KINDS)}), {TOLERANCE} or {READER_DEFAULTS}",
         )
     if words[0] in GATE_KINDS:
         return _parse_gate(words[0], words[1:], line)
@@ -148,12 +168,72 @@ def parse_directive(text: str, line: int) -> Directive:
                 line, f"{READER_DEFAULTS} takes nothing after it, got {words[1]!r}"
             )
         return ReaderDefaults(line)
-    return MatrixDirective(line, _parse_axes(words, line, allowed=AXES))
+    if words[0] == TOLERANCE:
+        return BlockTolerance(line, parse_tolerance(words[1:], line, "the tolerance directive"))
+    matrix_only = [w for w in words if w.partition("=")[0] in ("written", *TOLERANCE_KEYS)]
+    written = None
+    for word in matrix_only:
+        key, _, value = word.partition("=")
+        if key == "written":
+            if written is not None:
+                raise DirectiveError(line, "written= is given twice")
+            if not value:
+                raise DirectiveError(
+                    line, "written= needs a combination id, e.g. written=cpu-float64"
+                )
+            written = value
+    tolerance = parse_tolerance(
+        [w for w in matrix_only if not w.startswith("written=")], line, "the matrix directive"
+    )
+    axes_words = [w for w in words if w not in matrix_only]
+    return MatrixDirective(
+        line, _parse_axes(axes_words, line, allowed=AXES, valid=MATRIX_KEYS), written, tolerance
+    )
+
+
+def parse_tolerance(words: list[str], line: int, source: str) -> ToleranceOverride:
+    """``rtol=1e-3 atol=1e-5`` (either or both); raise DirectiveError naming the bad part."""
+    values: dict[str, float] = {}
+    for word in words:
+        key, equals, text = word.partition("=")
+        if not equals or key not in TOLERANCE_KEYS:
+            raise DirectiveError(
+                line,
+                f"malformed tolerance part {word!r}; valid: rtol=<number> and/or atol=<number>, "
+                "e.g. tolerance rtol=1e-3 atol=1e-5",
+            )
+        if key in values:
+            raise DirectiveError(line, f"{key}= is given twice")
+        try:
+            values[key] = parse_tolerance_value(key, text)
+        except ValueError as error:
+            raise DirectiveError(line, str(error)) from None
+    if not values:
+        if source == "the tolerance directive":
+            raise DirectiveError(
+                line, "tolerance needs rtol= and/or atol=, e.g. tolerance rtol=1e-3 atol=1e-5"
+            )
+        return ToleranceOverride()
+    return ToleranceOverride(values.get("rtol"), values.get("atol"), f"{source} at line {line}")
+
+
+def parse_tolerance_value(key: str, text: str) -> float:
+    """A tolerance: a finite number >= 0; ValueError naming the value and what is valid."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{key}={text!r} is not a valid tolerance; valid: a finite number >= 0, e.g. {key}=1e-3"
+        )
+    return value
 
 
 def _parse_axes(
-    words: list[str], line: int, allowed: tuple[str, ...]
+    words: list[str], line: int, allowed: tuple[str, ...], valid: tuple[str, ...] | None = None
 ) -> dict[str, tuple[Any, ...]]:
+    valid = valid or allowed
     axes: dict[str, tuple[Any, ...]] = {}
     for word in words:
         key, equals, value = word.partition("=")
@@ -161,10 +241,11 @@ def _parse_axes(
             raise DirectiveError(
                 line,
                 f"malformed directive part {word!r}; expected key=value with a key in "
-                f"{', '.join(allowed)}, or a gate starting with {' or '.join(GATE_KINDS)}",
+                f"{', '.join(valid)}, or a directive starting with "
+                f"{', '.join(GATE_KINDS)} or {TOLERANCE}",
             )
         if key not in allowed:
-            raise DirectiveError(line, f"unknown key {key!r}; valid keys: {', '.join(allowed)}")
+            raise DirectiveError(line, f"unknown key {key!r}; valid keys: {', '.join(valid)}")
         if key in axes:
             raise DirectiveError(line, f"{key}= is given twice")
         try:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
+import decimal
 import logging
+import math
 import os
 import random
+import signal
 import sys
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +54,8 @@ class GlobalState:
     recursion_limit: int
     logging: dict[str, Any]
     warnings_context: warnings.catch_warnings
+    process: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     numpy: dict[str, Any] = field(default_factory=dict)
     torch: dict[str, Any] = field(default_factory=dict)
 
@@ -65,11 +73,15 @@ class GlobalState:
             logging=_capture_logging(),
             warnings_context=warnings_context,
         )
+        state.process = _capture_process()
         state.numpy = _capture_numpy()
         state.torch = _capture_torch()
+        state.attributes = _capture_attributes()
         return state
 
-    def restore(self) -> None:
+    def restore(self, warnings: bool = True) -> None:
+        """Put everything back; ``warnings=False`` leaves the warnings filters and hooks as
+        they are (pytest's, for the item now running: a restart mid-item must keep them)."""
         os.chdir(self.cwd)
         _restore_environ(self.environ)
         sys.path[:] = self.sys_path
@@ -77,9 +89,37 @@ class GlobalState:
         random.setstate(self.random_state)  # type: ignore[arg-type]
         sys.setrecursionlimit(self.recursion_limit)
         _restore_logging(self.logging)
-        self.warnings_context.__exit__(None, None, None)
+        _restore_process(self.process)
+        if warnings:
+            self.warnings_context.__exit__(None, None, None)
+        _restore_attributes(self.attributes)
         _restore_numpy(self.numpy)
         _restore_torch(self.torch)
+
+
+@dataclass
+class RandomStreams:
+    """The state of ``random``, NumPy's global generator and torch's CPU generator, kept
+    between the items of one run so that nothing run in between changes its draws."""
+
+    states: tuple[Any, ...] | None = None
+
+    def capture(self) -> None:
+        import numpy
+        import torch
+
+        self.states = (random.getstate(), numpy.random.get_state(), torch.get_rng_state())
+
+    def restore(self) -> None:
+        if self.states is None:
+            return
+        import numpy
+        import torch
+
+        python_state, numpy_state, torch_state = self.states
+        random.setstate(python_state)
+        numpy.random.set_state(numpy_state)
+        torch.set_rng_state(torch_state)
 
 
 def seed_everything(seed: int = SEED) -> None:
@@ -124,15 +164,102 @@ def _is_under(path: Path, roots: list[Path]) -> bool:
 
 
 def _capture_logging() -> dict[str, Any]:
-    """``logging.disable`` and the root logger's level. Not the handlers: pytest swaps its own
-    capturing handlers in and out at every test phase."""
+    """``logging.disable``, the root logger's level and its handlers other than pytest's
+    (pytest swaps its own capturing handlers in and out at every test phase)."""
     root = logging.getLogger()
-    return {"disable": root.manager.disable, "level": root.level}
+    return {
+        "disable": root.manager.disable,
+        "level": root.level,
+        "handlers": [h for h in root.handlers if not _is_pytests(h)],
+    }
+
+
+def _is_pytests(handler: logging.Handler) -> bool:
+    return type(handler).__module__.startswith("_pytest.")
 
 
 def _restore_logging(saved: dict[str, Any]) -> None:
     logging.disable(saved["disable"])
-    logging.getLogger().setLevel(saved["level"])
+    root = logging.getLogger()
+    root.setLevel(saved["level"])
+    for handler in [h for h in root.handlers if not _is_pytests(h)]:
+        if handler not in saved["handlers"]:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in saved["handlers"]:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+
+
+_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1")
+    if hasattr(signal, name)
+)
+
+
+def _capture_process() -> dict[str, Any]:
+    """Per-process settings outside Python's modules: the decimal context, signal handlers,
+    the time zone and the umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return {
+        "decimal": decimal.getcontext().copy(),
+        "signals": {number: signal.getsignal(number) for number in _SIGNALS},
+        "timezone": (time.tzname, time.timezone, time.altzone, time.daylight),
+        "umask": umask,
+    }
+
+
+def _restore_process(saved: dict[str, Any]) -> None:
+    """Put back what :func:`_capture_process` saw (the caller has restored ``TZ`` already)."""
+    decimal.setcontext(saved["decimal"].copy())
+    if threading.current_thread() is threading.main_thread():
+        for number, handler in saved["signals"].items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
+    if hasattr(time, "tzset"):
+        time.tzset()  # the C library rereads TZ; a sheet's TZ is gone from os.environ
+    os.umask(saved["umask"])
+
+
+def _watched_modules() -> dict[str, Any]:
+    """The objects whose attributes a sheet may replace (``math.pi = 3``) and that later
+    sheets read: their attributes are put back after each run."""
+    import numpy
+    import torch
+
+    return {
+        "builtins": builtins,
+        "math": math,
+        "numpy": numpy,
+        "torch": torch,
+        "torch.Tensor": torch.Tensor,
+    }
+
+
+def _capture_attributes() -> dict[str, dict[str, Any]]:
+    return {name: dict(vars(owner)) for name, owner in _watched_modules().items()}
+
+
+def _restore_attributes(saved: dict[str, dict[str, Any]]) -> None:
+    """Set back replaced or deleted attributes; drop added ones, except modules (a submodule
+    imported meanwhile, such as ``torch.fx``, belongs to its package)."""
+    for name, owner in _watched_modules().items():
+        before = saved.get(name)
+        if before is None:
+            continue
+        now = vars(owner)
+        if len(now) == len(before) and all(
+            now.get(key, _UNREADABLE) is value for key, value in before.items()
+        ):
+            continue
+        for key in [key for key in now if key not in before]:
+            if not isinstance(now[key], ModuleType):
+                delattr(owner, key)
+        for key, value in before.items():
+            if key not in now or now[key] is not value:
+                setattr(owner, key, value)
 
 
 def _capture_numpy() -> dict[str, Any]:
@@ -171,6 +298,8 @@ def _capture_torch() -> dict[str, Any]:
             if (value := _read_backend_switch(switch)) is not _UNREADABLE
         },
         "anomaly": torch.is_anomaly_enabled(),
+        "warn_always": torch.is_warn_always_enabled(),
+        "flush_denormal": _flush_denormal(),
         "rng": torch.get_rng_state(),
         "num_threads": torch.get_num_threads(),
     }
@@ -208,6 +337,10 @@ def _restore_torch(saved: dict[str, Any]) -> None:
             _write_backend_switch(switch, value)
     if current["anomaly"] != saved["anomaly"]:
         torch.set_anomaly_enabled(saved["anomaly"])
+    if current["warn_always"] != saved["warn_always"]:
+        torch.set_warn_always(saved["warn_always"])
+    if current["flush_denormal"] != saved["flush_denormal"]:
+        torch.set_flush_denormal(saved["flush_denormal"])
     if current["num_threads"] != saved["num_threads"]:
         torch.set_num_threads(saved["num_threads"])
     torch.set_rng_state(saved["rng"])
@@ -216,6 +349,15 @@ def _restore_torch(saved: dict[str, Any]) -> None:
     if current.get("default_device") != saved.get("default_device"):
         default_device = saved["default_device"]
         torch.set_default_device(None if default_device == torch.device("cpu") else default_device)
+
+
+def _flush_denormal() -> bool:
+    """Whether torch flushes denormal floats to zero (torch.set_flush_denormal has no getter:
+    a denormal that survives a copy says no)."""
+    import torch
+
+    probe = torch.tensor([1e-310], dtype=torch.float64, device="cpu")
+    return bool(probe.add(0).item() == 0.0)
 
 
 def _default_device() -> Any:

@@ -78,14 +78,22 @@ class Axes:
 class Combination:
     """One run of a sheet: a device, a dtype and whether autocast is on.
 
-    ``device`` and ``dtype`` are ``None`` where the sheet never uses that axis: the sheet then
-    runs once for it, and the id and markers leave it out.
+    ``device`` and ``dtype`` are ``None`` where the sheet never uses that axis (and does not
+    declare it): the sheet then runs once for it, and the id and markers leave it out. Such a
+    run still needs a device: ``runs_on``, the first of the axis's devices available here (or
+    its first, which is then skipped as absent).
     """
 
     device: str | None
     dtype: str | None
     autocast: bool
     autocast_dtype: str | None = None
+    runs_on: str | None = None
+
+    @property
+    def target_device(self) -> str:
+        """The device this combination's examples run on."""
+        return self.device or self.runs_on or "cpu"
 
     @property
     def id(self) -> str:
@@ -96,7 +104,7 @@ class Combination:
 
     @property
     def device_type(self) -> str:
-        return device_type(self.device or "cpu")
+        return device_type(self.target_device)
 
     @property
     def markers(self) -> tuple[str, ...]:
@@ -114,7 +122,7 @@ class Combination:
         import torch
 
         return {
-            "device": self.device or "cpu",
+            "device": self.target_device,
             "dtype": getattr(torch, self.dtype or "float32"),
             "autocast": self.autocast,
         }
@@ -136,17 +144,24 @@ def device_type(device: str) -> str:
 
 
 def combinations(axes: Axes, used: frozenset[str], autocast_dtype: str | None) -> list[Combination]:
-    """Every combination of ``axes``; an axis not in ``used`` contributes one unnamed value."""
+    """Every combination of ``axes``; an axis not in ``used`` contributes one unnamed value
+    (none where the axis has no value left: narrowed away, the sheet has nothing to run)."""
     devices: Iterable[str | None] = axes.devices if "devices" in used else (None,)
     dtypes: Iterable[str | None] = axes.dtypes if "dtypes" in used else (None,)
+    if not axes.devices or not axes.dtypes:
+        return []
+    runs_on = None
+    if "devices" not in used:
+        runs_on = next((d for d in axes.devices if device_is_available(d)), axes.devices[0])
     return [
         Combination(
             device,
             dtype,
             autocast,
-            (autocast_dtype or autocast_dtype_for(device_type(device or "cpu")))
+            (autocast_dtype or autocast_dtype_for(device_type(device or runs_on or "cpu")))
             if autocast
             else None,
+            runs_on,
         )
         for device, dtype, autocast in itertools.product(devices, dtypes, axes.autocast)
     ]
@@ -251,6 +266,41 @@ def parse_autocast(value: str) -> bool:
 
 def autocast_dtype_for(device_type_name: str) -> str:
     return DEFAULT_AUTOCAST_DTYPE.get(device_type_name, FALLBACK_AUTOCAST_DTYPE)
+
+
+def supported_autocast_dtypes(device_type_name: str) -> tuple[str, ...]:
+    """The common dtypes ``torch.autocast`` accepts on this device type here (it warns and
+    turns itself off for the others)."""
+    import warnings
+
+    import torch
+
+    supported = []
+    for name in COMMON_DTYPES:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with torch.autocast(device_type_name, dtype=getattr(torch, name)):
+                    pass
+            except (RuntimeError, ValueError):
+                continue
+        if not any("autocast" in str(warning.message) for warning in caught):
+            supported.append(name)
+    return tuple(supported)
+
+
+def check_autocast_dtype(autocast_dtype: str, devices: Iterable[str]) -> None:
+    """Raise AxisError if autocast refuses ``autocast_dtype`` on one of ``devices`` that is
+    available here (on an absent one its combinations are skipped anyway)."""
+    for kind in dict.fromkeys(device_type(device) for device in devices):
+        if not device_is_available(kind):
+            continue
+        supported = supported_autocast_dtypes(kind)
+        if autocast_dtype not in supported:
+            raise AxisError(
+                f"autocast on {kind} does not support {autocast_dtype}; "
+                f"valid: {', '.join(supported) or 'none'}"
+            )
 
 
 def device_is_available(device: str) -> bool:

@@ -16,6 +16,8 @@ from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
+from pytest_cheatsheet.audit import audit_of
+from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
 from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
@@ -32,8 +34,8 @@ from pytest_cheatsheet.seam import (
     module_namespace,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY
+from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
     str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
@@ -68,16 +70,31 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = error.expected[:MAX_FAILURE_TEXT], error.printed[:MAX_FAILURE_TEXT]
+        expected, printed = error.expected, error.printed
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
+        expected = getattr(error.example.parsed, "want", None)  # the doctest's Example
+        printed = want_from_exception((type(error.error), error.error))
     elif isinstance(error, SybilFailure):
         reason = next((line for line in error.result.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:
         reason = _exception_line(error)
-    return {"reason": reason.strip(), "expected": expected, "printed": printed}
+    return {
+        "reason": escape_surrogates(reason.strip()),
+        "expected": _bounded(expected),
+        "printed": _bounded(printed),
+    }
+
+
+def _bounded(text: str | None) -> str | None:
+    """At most MAX_FAILURE_TEXT characters (the last one then ``…``), lone surrogates escaped
+    (what pytest-xdist sends between processes must encode as UTF-8)."""
+    if text is None:
+        return None
+    text = escape_surrogates(text)
+    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
 
 
 def _exception_line(error: BaseException) -> str:
@@ -99,6 +116,8 @@ class Settings:
     required_devices: frozenset[str] = frozenset()
     fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
     sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
+    audit: bool = False
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
 
     def collects(self, path: Path) -> bool:
         return format_of(path) is not None and self.paths.collects(path)
@@ -110,11 +129,8 @@ class Settings:
     def sybil_for(self, path: Path) -> Sybil:
         return self.sybils.get(format_of(path) or "", self.sybil)
 
-    def axes_for(self, sheet: Sheet) -> Axes:
-        return self.declared_axes(sheet).narrowed(self.narrowing)
-
     def declared_axes(self, sheet: Sheet) -> Axes:
-        """The sheet's axes: its matrix directive over the ini defaults, before narrowing."""
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
         axes = self.axes
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
@@ -122,6 +138,52 @@ class Settings:
 
     def narrowed_away(self, sheet: Sheet) -> str:
         return narrowed_away(self.declared_axes(sheet), self.narrowing)
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
+        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
+        and the ini default axes its code reads (an unread ini axis runs once)."""
+        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
+        return sheet.used_axes | declared
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: its first declared
+        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
+        Raise SheetError when ``written=`` names no combination the sheet declares."""
+        axes = self.declared_axes(sheet)
+        multiplied = self.multiplied_axes(sheet)
+        candidates = [
+            Combination(device, dtype, False)
+            for device in (axes.devices if "devices" in multiplied else (None,))
+            for dtype in (axes.dtypes if "dtypes" in multiplied else (None,))
+        ]
+        written = sheet.matrix.written if sheet.matrix is not None else None
+        if written is None:
+            return candidates[0]
+        for combination in candidates:
+            if combination.id == written:
+                return combination
+        assert sheet.matrix is not None
+        raise SheetError(
+            sheet.path,
+            sheet.matrix.line,
+            f"written={written!r} names no combination of this sheet; valid: "
+            f"{', '.join(combination.id for combination in candidates)}",
+        )
+
+    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
+        """What the output checker needs to know of the sheet's examples in ``combination``."""
+        written = self.written_combination(sheet)
+        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
+        return CheckContext(
+            written=combination.id == written.id,  # runs_on aside
+            dtype=combination.dtype or DEFAULT_DTYPE,
+            autocast_dtype=combination.autocast_dtype,
+            written_dtype=written.dtype or DEFAULT_DTYPE,
+            tolerance=tolerance.over(self.tolerance),
+        )
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -137,6 +199,7 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
+            written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
         for line, message in sheet.warnings:
@@ -144,21 +207,26 @@ class SheetFile(pytest.File):
             warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
-        matrix = combinations(settings.axes_for(sheet), sheet.used_axes, settings.autocast_dtype)
+        matrix = combinations(
+            settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
+        )
+        written = settings.written_combination(sheet)
         if not matrix:
             self.no_combination_left = (
                 sheet.matrix.line if sheet.matrix is not None else 1,
                 settings.narrowed_away(sheet),
             )
             raise NoCombinationLeft(self.no_combination_left[1])
-        update_target = _update_target(matrix) if settings.update else None
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
                 name=combination.id,
                 sheet=sheet,
                 combination=combination,
-                updates_output=combination == update_target,
+                written_combination=written,
+                updates_output=settings.update and combination.id == written.id,
+                check_context=settings.check_context(sheet, combination),
+                audit=settings.audit,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -192,32 +260,57 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     return (str(item.path), line, f"Skipped: {skip}")
 
 
-def _update_target(matrix: list[Combination]) -> Combination | None:
-    """The combination whose output --cheatsheet-update writes: the first that runs here with
-    autocast off (the matrix's first device and dtype, unless that device is absent)."""
-    for combination in matrix:
-        if not combination.autocast and (
-            combination.device is None or device_is_available(combination.device)
-        ):
-            return combination
-    return None
+def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
+    """A sheet error (a failing directive, a block that cannot run) is a failure even under an
+    xfail gate: the gate expects the example's code to fail, not the sheet to be broken."""
+    if isinstance(error, SheetError) and hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        del report.wasxfail
+
+
+def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
+    """Put each combination's examples together and in file order, where its first example
+    is: a combination runs its sheet from the top, so any other order (pytest-randomly's
+    shuffle, --ff) costs a replay of the sheet per example. Other items keep their places."""
+    groups: dict[pytest.Item | pytest.Collector, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(
+            item.combination_collector if isinstance(item, ExampleItem) else item, []
+        ).append(item)
+    ordered = []
+    for group in groups.values():
+        if len(group) > 1:
+            group.sort(key=lambda item: item.step.index if isinstance(item, ExampleItem) else 0)
+        ordered.extend(group)
+    items[:] = ordered
 
 
 class CombinationCollector(pytest.Collector):
     """One combination of a sheet: set up fresh, its examples in file order, torn down clean."""
 
     def __init__(
-        self, *, sheet: Sheet, combination: Combination, updates_output: bool = False, **kwargs: Any
+        self,
+        *,
+        sheet: Sheet,
+        combination: Combination,
+        written_combination: Combination | None = None,
+        updates_output: bool = False,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet,
             combination,
             installed_versions(),
             record_updates=updates_output,
             prepare_namespace=self._prepare_namespace,
+            check_context=check_context,
+            audit=audit,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -237,8 +330,8 @@ class CombinationCollector(pytest.Collector):
             yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
 
     def setup(self) -> None:
-        device = self.combination.device
-        if device is not None and not device_is_available(device):
+        device = self.combination.target_device
+        if not device_is_available(device):
             if required_device(device, self.config.stash[SETTINGS].required_devices):
                 pytest.fail(
                     f"device {device!r} is required (cheatsheet_require_devices) "
@@ -273,15 +366,15 @@ class ExampleItem(pytest.Item):
                     "line": step.line,
                     "heading": step.heading,
                     "combination": parent.combination.id,
-                    "device": parent.combination.device,
+                    "device": parent.combination.target_device,
+                    "written_combination": parent.written_combination.id,
                 },
             )
         )
         if settings_fixtures := self.config.stash[SETTINGS].fixtures:
             request_fixtures(self, settings_fixtures)
         versions = installed_versions()
-        device = parent.combination.device
-        if device is not None and not device_is_available(device):
+        if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
@@ -317,6 +410,8 @@ class ExampleItem(pytest.Item):
         finally:
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+            if runner.audit:
+                self.user_properties.append((AUDIT_PROPERTY, audit_of(self.step, runner)))
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (
@@ -335,7 +430,8 @@ class ExampleItem(pytest.Item):
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
-            return ExampleFailure(where, "doctest output differs", excinfo.value.result)
+            details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
+            return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
             sheet_file = self.combination_collector.parent
             location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"

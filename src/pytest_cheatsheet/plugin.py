@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_cheatsheet.checker import ToleranceOverride
+from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
 from pytest_cheatsheet.formats import FORMATS
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import (
@@ -17,6 +19,8 @@ from pytest_cheatsheet.nodes import (
     Settings,
     SheetFile,
     device_skip_location,
+    keep_combinations_in_file_order,
+    never_expected_to_fail,
 )
 from pytest_cheatsheet.options import (
     DEFAULT_LANGUAGES,
@@ -26,9 +30,16 @@ from pytest_cheatsheet.options import (
     languages,
     sheet_paths,
 )
-from pytest_cheatsheet.report import Report
-from pytest_cheatsheet.summary import Tally, environment, environment_line, skip_reason
+from pytest_cheatsheet.report import Report, report_path_problem
+from pytest_cheatsheet.summary import (
+    Tally,
+    environment,
+    environment_line,
+    example_properties,
+    skip_reason,
+)
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
+from pytest_cheatsheet.update import Outcome as UpdateOutcome
 from pytest_cheatsheet.update import apply as apply_updates
 
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
@@ -96,8 +107,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--cheatsheet-update",
         dest="cheatsheet_update",
         action="store_true",
-        help="rewrite differing expected outputs with what the sheet's first combination printed",
+        help="rewrite differing expected outputs with what the sheet's written combination "
+        "printed (its first device and dtype, autocast off)",
     )
+    group.addoption(
+        "--cheatsheet-audit",
+        dest="cheatsheet_audit",
+        action="store_true",
+        help="re-check each passing output made wrong in one place; list the weak checks",
+    )
+    for key in TOLERANCE_KEYS:
+        parser.addini(
+            f"cheatsheet_{key}",
+            f"{key} of every sheet's numbers on combinations other than the written one "
+            "(default: the dtype's, as torch.testing)",
+            default="",
+        )
     parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
@@ -123,6 +148,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if len(autocast_dtypes) > 1:
             raise pytest.UsageError(f"{source}: one dtype, got {' '.join(autocast_dtypes)}")
         autocast_dtype = _axis_option("dtypes", autocast_dtypes, source)[0]
+        _check_autocast_dtype(autocast_dtype, (*defaults["devices"], *narrowing.get("devices", ())))
     required = config.getoption("cheatsheet_require_devices")
     required_devices = (
         _axis_option("devices", split_values(required), "--cheatsheet-require-devices")
@@ -144,13 +170,31 @@ def pytest_configure(config: pytest.Config) -> None:
         update=config.getoption("cheatsheet_update"),
         required_devices=frozenset(required_devices),
         fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),
+        audit=config.getoption("cheatsheet_audit"),
+        tolerance=_ini_tolerance(config),
     )
+    if config.getoption("cheatsheet_audit"):
+        from pytest_cheatsheet.audit import AuditRecorder
+
+        config.pluginmanager.register(AuditRecorder(), "cheatsheet-audit")
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:
         report_path = Path(config.invocation_params.dir, report_path)
     config.pluginmanager.register(Recorder(report_path), "cheatsheet-recorder")
     for marker, description in _markers(defaults, narrowing):
         config.addinivalue_line("markers", f"{marker}: {description}")
+
+
+def _ini_tolerance(config: pytest.Config) -> ToleranceOverride:
+    values: dict[str, float] = {}
+    for key in TOLERANCE_KEYS:
+        text = str(config.getini(f"cheatsheet_{key}")).strip()
+        if text:
+            try:
+                values[key] = parse_tolerance_value(key, text)
+            except ValueError as error:
+                raise pytest.UsageError(f"ini option cheatsheet_{key}: {error}") from None
+    return ToleranceOverride(values.get("rtol"), values.get("atol"), "the ini options")
 
 
 def _axis_option(axis: str, values: list[str], source: str) -> tuple[Any, ...]:
@@ -162,6 +206,15 @@ def _axis_option(axis: str, values: list[str], source: str) -> tuple[Any, ...]:
 
 def _axis_option_or_none(values: list[str], source: str) -> tuple[Any, ...]:
     return _axis_option("devices", values, source) if values else ()
+
+
+def _check_autocast_dtype(autocast_dtype: str, devices: tuple[str, ...]) -> None:
+    from pytest_cheatsheet.matrix import check_autocast_dtype
+
+    try:
+        check_autocast_dtype(autocast_dtype, devices)
+    except AxisError as error:
+        raise pytest.UsageError(f"ini option cheatsheet_autocast_dtype: {error}") from None
 
 
 def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
@@ -179,11 +232,11 @@ def _markers(*axes: dict[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
     return markers
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+    report = yield  # after pytest's skipping plugin has judged xfail
     if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
         report.longrepr = device_skip_location(item, call.excinfo.value)
     elif call.excinfo is not None and isinstance(call.excinfo.value, GateSkip):
@@ -192,6 +245,8 @@ def pytest_runtest_makereport(
             call.excinfo.value.line,
             f"Skipped: {call.excinfo.value}",
         )
+    if call.excinfo is not None:
+        never_expected_to_fail(report, call.excinfo.value)
     return report
 
 
@@ -207,6 +262,11 @@ def pytest_make_collect_report(
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    keep_combinations_in_file_order(items)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile | None:
     settings = parent.config.stash[SETTINGS]
     if settings.collects(file_path) or (
@@ -218,26 +278,44 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile 
 
 class Recorder:
     """Counts outcomes per combination as reports arrive (from xdist workers too), writes the
-    JSON report and prints what was verified."""
+    JSON report and the expected-output updates, and prints what was verified."""
 
     def __init__(self, report_path: Path | None) -> None:
+        if report_path is not None:
+            problem = report_path_problem(report_path)
+            if problem is not None:
+                raise pytest.UsageError(f"--cheatsheet-report={report_path}: {problem}")
         self.tally = Tally()
         self.report = Report() if report_path is not None else None
         self.report_path = report_path
+        self.report_error = ""
         self.updates: list[ExpectedOutputUpdate] = []
         self.updated: dict[str, list[int]] = {}
         self.update_errors: list[str] = []
         self.no_combination: dict[str, str] = {}  # sheet node id -> why
+        self.update_outcome = UpdateOutcome()
+        self.written: dict[str, str] = {}  # sheet -> its written combination
+        self.written_ran: set[str] = set()  # sheets of which an example of it ran
+        self.update_mode = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.add(report)
         if self.report is not None:
             self.report.add(report)
-        self.updates += [
-            ExpectedOutputUpdate.from_property(value)
-            for name, value in report.user_properties
-            if name == UPDATE_PROPERTY and report.when == "call" and isinstance(value, dict)
-        ]
+        properties = example_properties(report)
+        if properties is None or "written_combination" not in properties:
+            return
+        sheet = str(properties["sheet"])
+        self.written[sheet] = str(properties["written_combination"])
+        if report.when == "call" and properties["combination"] == self.written[sheet]:
+            self.written_ran.add(sheet)
+        if report.when == "call" and not hasattr(report, "wasxfail"):
+            # An output an xfail gate expects to fail is the claim: it is never rewritten.
+            self.updates += [
+                ExpectedOutputUpdate.from_property(value)
+                for name, value in report.user_properties
+                if name == UPDATE_PROPERTY and isinstance(value, dict)
+            ]
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         reason = skip_reason(report)
@@ -247,19 +325,43 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):  # xdist workers hand their reports on
             return
+        self.update_mode = session.config.stash[SETTINGS].update
         if self.updates:
-            self.updated, self.update_errors = apply_updates(self.updates)
+            try:
+                self.update_outcome = apply_updates(self.updates, session.config.rootpath)
+            except Exception as error:  # the report and the summary must still come
+                self.update_outcome.refused.append(f"{type(error).__name__}: {error}")
         if self.report is not None and self.report_path is not None:
-            self.report.write(self.report_path, sorted(self.tally.devices))
+            try:
+                self.report.write(self.report_path, sorted(self.tally.devices))
+            except Exception as error:
+                self.report_error = f"{type(error).__name__}: {error}"
+                if session.exitstatus == pytest.ExitCode.OK:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
-        for error in self.update_errors:
-            terminalreporter.write_line(f"cheatsheet update failed: {error}", red=True)
-        if self.updated:
-            total = sum(len(lines) for lines in self.updated.values())
+        if self.report_error:
+            terminalreporter.write_line(
+                f"cheatsheet: the report was not written to {self.report_path}: "
+                f"{self.report_error}",
+                red=True,
+            )
+        for message in self.update_outcome.refused:
+            terminalreporter.write_line(f"cheatsheet: not updated: {message}", red=True)
+        if self.update_mode:
+            for sheet in sorted(set(self.written) - self.written_ran):
+                terminalreporter.write_line(
+                    f"cheatsheet: not updated: {sheet}: its written combination "
+                    f"{self.written[sheet]} did not run (narrowed with --cheatsheet-* or -k, "
+                    "or its device is absent)",
+                    yellow=True,
+                )
+        changed = self.update_outcome.changed
+        if changed:
+            total = sum(len(lines) for lines in changed.values())
             noun = "output" if total == 1 else "outputs"
             terminalreporter.write_sep("=", f"cheatsheet: updated {total} expected {noun}")
-            for path, changed_lines in self.updated.items():
+            for path, changed_lines in changed.items():
                 relative = (
                     Path(path).relative_to(config.rootpath)
                     if Path(path).is_relative_to(config.rootpath)

@@ -1,35 +1,47 @@
 """The JSON report (``--cheatsheet-report=PATH``): what each example did in each combination.
 
-Schema (version 1), stable; ``nox -s compat`` reads nothing else::
+Schema (version 2; readers accept 1, which has no ``expected``/``printed``), stable;
+``nox -s compat`` reads nothing else::
 
     {
-      "schema": 1,
+      "schema": 2,
       "created": "2026-11-26T02:00:00+00:00",
       "versions": {"python": "3.11.7", "torch": "2.13.0+cpu", "cuda": null, "numpy": "2.4.6",
                    "sybil": "10.1.0", "pytest_cheatsheet": "0.1.0"},
       "devices": {"cpu": "x86_64", "cuda": "not available"},
       "results": [
         {"sheet": "cheatsheet/torch/math.md", "line": 12, "heading": "torch.tanh",
-         "combination": "cpu-float16", "outcome": "passed", "reason": "", "duration": 0.0012}
+         "combination": "cpu-float16", "outcome": "passed", "reason": "", "duration": 0.0012,
+         "expected": null, "printed": null}
       ]
     }
 
 ``outcome`` is one of passed, failed, skipped, xfailed, xpassed, error; ``reason`` says why an
-example was skipped, expected to fail, or failed (first line of the failure).
+example was skipped, expected to fail, or failed (first line of the failure). An example whose
+run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
+``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
+2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
+``--cheatsheet-audit``.
+
+The report is written into PATH itself (through a symlink, into an existing file, a FIFO or a
+device), never by replacing it; PATH is checked before the run.
 """
 
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_cheatsheet.summary import (
+    AUDIT_PROPERTY,
     environment,
     example_properties,
     failure_of,
@@ -40,8 +52,10 @@ from pytest_cheatsheet.summary import (
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 MAX_REASON = 500
+INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 
 
 @dataclass
@@ -53,6 +67,9 @@ class Record:
     outcome: str
     reason: str
     duration: float
+    expected: str | None = None
+    printed: str | None = None
+    audit: dict[str, Any] | None = None  # with --cheatsheet-audit: how strong its check is
 
 
 class Report:
@@ -62,47 +79,119 @@ class Report:
         self.records: dict[str, Record] = {}
 
     def add(self, report: pytest.TestReport) -> None:
-        properties = example_properties(report)
-        if properties is None:
-            return
         record = self.records.get(report.nodeid)
+        properties = example_properties(report)
         if record is None:
+            if properties is None:
+                return
+            # Until its call reports, an example has not passed: a run that never completes
+            # (Ctrl-C, a crashed worker) leaves it an error.
             record = self.records[report.nodeid] = Record(
                 sheet=properties["sheet"],
                 line=properties["line"],
                 heading=properties["heading"],
                 combination=properties["combination"],
-                outcome="passed",
-                reason="",
+                outcome="error",
+                reason=INCOMPLETE,
                 duration=0.0,
             )
         record.duration += report.duration
+        for name, value in report.user_properties:
+            if name == AUDIT_PROPERTY and isinstance(value, dict):
+                record.audit = value
         outcome = outcome_of(report)
         if outcome is None:
-            return
+            if report.failed and report.when not in ("setup", "call", "teardown"):
+                outcome = "error"  # pytest-xdist's report of a crashed worker (when="???")
+            else:
+                return
         if outcome == "error" and record.outcome == "failed":
             return
         record.outcome = outcome
         record.reason = _reason(report, outcome)
+        if report.when not in ("setup", "call", "teardown"):
+            crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
+            record.reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
+        failure = failure_of(report) if outcome == "failed" and report.when == "call" else None
+        record.expected = failure.get("expected") if failure else None
+        record.printed = failure.get("printed") if failure else None
 
     def document(self, devices: list[str]) -> dict[str, Any]:
         env = environment(devices)
         return {
             "schema": SCHEMA_VERSION,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "versions": {
                 key: env[key]
                 for key in ("python", "torch", "cuda", "numpy", "sybil", "pytest_cheatsheet")
             },
             "platform": env["platform"],
             "devices": env["devices"],
-            "results": [asdict(record) for record in self.records.values()],
+            "results": [
+                {
+                    key: value
+                    for key, value in asdict(record).items()
+                    if value is not None or key != "audit"
+                }
+                for record in self.records.values()
+            ],
         }
 
     def write(self, path: Path, devices: list[str]) -> None:
-        write_atomically(
-            path, json.dumps(self.document(devices), indent=1, ensure_ascii=False) + "\n"
-        )
+        write_in_place(path, to_json(self.document(devices)))
+
+
+def to_json(document: Any) -> str:
+    """Readable JSON (non-ASCII as is) that is valid UTF-8 even for lone surrogates (an output
+    that printed undecodable bytes): those are written as ``\\udXXX`` escapes."""
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def report_path_problem(path: Path) -> str | None:
+    """Why the report cannot be written to ``path``, checked before the run; None if it can."""
+    if path.is_dir():
+        return "is a directory"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "is not writable"
+        return None
+    target = Path(os.path.realpath(path))  # a dangling symlink: its target is created
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"cannot be created: {folder} is not a directory"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot be created: {folder} is not writable"
+    return None
+
+
+def write_in_place(path: Path, text: str) -> None:
+    """Write ``text`` into ``path`` itself: through a symlink, into an existing file's inode
+    (its links, owner and mode stay), a FIFO (which needs a reader) or a device; create it (and
+    its folders) where it does not exist."""
+    data = text.encode("utf-8")
+    Path(os.path.realpath(path)).parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a FIFO no process reads: a blocking open would hang
+            raise OSError(error.errno, "no process is reading this FIFO", str(path)) from None
+        raise
+    try:
+        os.set_blocking(descriptor, True)
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.ftruncate(descriptor, 0)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def _reason(report: pytest.TestReport, outcome: str) -> str:

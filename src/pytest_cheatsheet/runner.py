@@ -6,13 +6,42 @@ import contextlib
 import gc
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
-from pytest_cheatsheet.isolation import GlobalState, release_device_memory, seed_everything
+import pytest
+
+from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.isolation import (
+    GlobalState,
+    RandomStreams,
+    release_device_memory,
+    seed_everything,
+)
 from pytest_cheatsheet.matrix import Combination
-from pytest_cheatsheet.seam import BlockParseFailure, Run, RunContext
+from pytest_cheatsheet.seam import BlockFailure, Run, RunContext
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
 from pytest_cheatsheet.update import ExpectedOutputUpdate
+
+# What stops the set-up of an example instead of counting as an earlier example's failure:
+# Ctrl-C, pytest.exit(), and pytest.fail(), which is how pytest-timeout's timeout arrives.
+_STOPS = (KeyboardInterrupt, pytest.exit.Exception, pytest.fail.Exception)
+
+
+def _directive_owners(sheet: Sheet, runnable: set[int]) -> dict[int, int]:
+    """For each directive, the example that reports its failure: the first after it that runs
+    here, or the last that runs for the directives after it."""
+    owners: dict[int, int] = {}
+    waiting: list[int] = []
+    for step in sheet.steps:
+        if not step.is_example:
+            waiting.append(step.index)
+        elif step.index in runnable:
+            owners.update(dict.fromkeys(waiting, step.index))
+            waiting = []
+    last = max(runnable, default=-1)
+    owners.update(dict.fromkeys(waiting, last))
+    return owners
 
 
 class CombinationRunner:
@@ -30,16 +59,26 @@ class CombinationRunner:
         versions: Mapping[str, str],
         record_updates: bool = False,
         prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
+        check_context: CheckContext | None = None,
+        audit: bool = False,
     ) -> None:
         self.prepare_namespace = prepare_namespace
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
         self.record_updates = record_updates
+        self.check_context = check_context
+        self.audit = audit
+        # (region start, audit) of each doctest checked, for --cheatsheet-audit.
+        self.audits: list[tuple[int, Any]] | None = [] if audit else None
         self.document: Run | None = None
         self.next_index = 0
         self._state: GlobalState | None = None
+        self._random = RandomStreams()
         self._froze_gc = False
+        runnable = [step.index for step in sheet.examples if self._gate_reason(step) is None]
+        self._last_example = runnable[-1] if runnable else -1
+        self._owners = _directive_owners(sheet, set(runnable))
 
     def start(self) -> None:
         """Capture global state, seed, and open a fresh namespace."""
@@ -72,6 +111,7 @@ class CombinationRunner:
 
     def _open_namespace(self) -> None:
         seed_everything()
+        self._random.capture()
         if self.document is not None:
             self.document.close()
         # What doctests printed instead of their expected output, for --cheatsheet-update.
@@ -80,7 +120,7 @@ class CombinationRunner:
             self.sheet.text,
             str(self.sheet.path),
             self.sheet.regions,
-            RunContext(self.combination, updates),
+            RunContext(self.combination, updates, self.check_context, self.audits),
         )
         self.document.namespace.update(self.combination.namespace())
         if self.prepare_namespace is not None:
@@ -89,33 +129,50 @@ class CombinationRunner:
         self.next_index = 0
 
     def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
-        """Run ``step``, first replaying the steps before it that have not run; ``names`` (the
-        item's fixtures) are bound in the namespace first."""
+        """Run ``step``, first running the steps before it that have not run in this process;
+        ``names`` (the item's fixtures) are bound in the namespace first.
+
+        An earlier step run as set-up has no outcome of its own, except a failing directive: it
+        fails the first example after it that runs, and only that one, however the examples are
+        selected. A step asked for again (a rerun) starts the combination over.
+        """
         __tracebackhide__ = True
         if self.document is None:
             self.start()
-        if step.index < self.next_index:
-            assert self._state is not None
-            self._state.restore()
-            self._state = GlobalState.capture()
-            self._open_namespace()
-        if names:
-            assert self.document is not None
-            self.document.namespace.update(names)
-        while self.next_index < step.index:
-            earlier = self.sheet.steps[self.next_index]
-            self.next_index += 1  # a step that fails as set-up is not replayed again
-            self._replay(earlier)
-        self.next_index = step.index + 1
-        self.take_updates()
-        self._evaluate(step)
-        if step.index == self.sheet.examples[-1].index:  # cached: not rebuilt per example
-            # Directives after the last example have no item of their own: a failing one
-            # fails the last example, naming its own line.
-            while self.next_index < len(self.sheet.steps):
-                trailing = self.sheet.steps[self.next_index]
-                self.next_index += 1
-                self._evaluate(trailing)
+        else:
+            # Between two items other code may have drawn from or reseeded the random streams
+            # (pytest-randomly reseeds before every item): continue this run's own streams.
+            self._random.restore()
+        try:
+            if step.index < self.next_index:
+                assert self._state is not None
+                # Warnings stay as pytest set them for this item: its own warnings must reach it.
+                self._state.restore(warnings=False)
+                self._open_namespace()
+            if names:
+                assert self.document is not None
+                self.document.namespace.update(names)
+            while self.next_index < step.index:
+                earlier = self.sheet.steps[self.next_index]
+                self.next_index += 1  # a step that fails as set-up is not replayed again
+                self._replay(earlier, step)
+            self.next_index = step.index + 1
+            self.take_updates()
+            if step.index != self._last_example:
+                self._evaluate(step)
+                return
+            # Directives after the last example have no item of their own: a failing one fails
+            # the last example (even one expected to fail), naming its own line.
+            try:
+                self._evaluate(step)
+            finally:
+                while self.next_index < len(self.sheet.steps):
+                    trailing = self.sheet.steps[self.next_index]
+                    self.next_index += 1
+                    if not trailing.is_example:  # a gated example after it does not run
+                        self._evaluate(trailing)
+        finally:
+            self._random.capture()
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
         """The expected-output updates recorded since the last call."""
@@ -125,19 +182,37 @@ class CombinationRunner:
         updates, recorded[:] = list(recorded), []
         return updates
 
-    def _replay(self, step: Step) -> None:
-        """Run an earlier step for its effect on the namespace; its own outcome is not reported."""
-        if step.is_example and any(
-            gate.kind == "requires" and not gate.requirements_hold(self.versions)
-            for gate in step.gates
-        ):
+    def _gate_reason(self, step: Step) -> str | None:
+        """Why ``step`` does not run here (a ``requires`` gate that does not hold), else None."""
+        for gate in step.gates:
+            if gate.kind == "requires" and not gate.requirements_hold(self.versions):
+                return gate.skip_reason(self.versions)
+        return None
+
+    def _replay(self, earlier: Step, asked: Step) -> None:
+        """Run an earlier step for its effect on the namespace; its own outcome is not reported.
+
+        A failing directive is reported by the first example after it that runs (``asked``, if
+        nothing runs between them); pytest-timeout's timeout, ``pytest.exit`` and Ctrl-C stop
+        the set-up and fail or end the example asked for.
+        """
+        __tracebackhide__ = True
+        assert self.document is not None
+        if not earlier.is_example:
+            try:
+                self._evaluate(earlier)
+            except SheetError:
+                if self._owners[earlier.index] == asked.index:
+                    raise
             return
-        if not step.is_example:
-            self._evaluate(step)
-            return
+        gated = self._gate_reason(earlier)
         try:
-            self._evaluate(step)
-        except KeyboardInterrupt:
+            if gated is not None:
+                # Through Sybil's evaluator stack, so that its skip state counts this example.
+                self.document.evaluate(earlier.index, gated=gated)
+            else:
+                self._evaluate(earlier)
+        except _STOPS:
             raise
         except BaseException:
             pass
@@ -158,13 +233,14 @@ class CombinationRunner:
                     f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
+        if self.check_context is not None:
+            check = self.check_context.with_tolerance(step.tolerance)
+            self.document.context = replace(self.document.context, check=check)
         with self._autocast():
             try:
                 self.document.evaluate(step.index)
-            except BlockParseFailure as failure:
-                raise SheetError(
-                    self.sheet.path, step.line, f"cannot parse this block: {failure.error}"
-                ) from None
+            except BlockFailure as failure:
+                raise SheetError(self.sheet.path, step.line, failure.message) from None
             finally:
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.

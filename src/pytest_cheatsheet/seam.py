@@ -9,7 +9,9 @@ changes, this is the file that changes.
 
 from __future__ import annotations
 
+import bisect
 import doctest
+import functools
 import os
 import re
 import textwrap
@@ -45,22 +47,28 @@ from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 from sybil.python import import_path
 
 from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
-from pytest_cheatsheet.update import ExpectedOutputUpdate, want_from_exception, want_from_output
+from pytest_cheatsheet.update import (
+    ExpectedOutputUpdate,
+    make_update,
+    want_from_exception,
+    want_from_failure,
+)
 
 if TYPE_CHECKING:
-    from pytest_cheatsheet.checker import TensorOutputChecker
+    from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
     from pytest_cheatsheet.matrix import Combination
 
 __all__ = [
     "ENCODING",
     "PARSE_ERRORS",
     "SYBIL_DIRECTORY",
-    "BlockParseFailure",
+    "BlockFailure",
     "DoctestMismatch",
     "DoctestRaised",
     "Document",
     "Example",
     "LexingException",
+    "OverlapError",
     "ParsedRegion",
     "Region",
     "Run",
@@ -95,6 +103,10 @@ class RunContext:
 
     combination: Combination
     updates: list[ExpectedOutputUpdate] | None = None
+    # What the output checker needs to know of the example it checks (set per step).
+    check: CheckContext | None = None
+    # (region start, audit) of each doctest checked, for --cheatsheet-audit; None: no audit.
+    audits: list[tuple[int, Any]] | None = None
 
 
 class DoctestMismatch(SybilFailure):
@@ -134,6 +146,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
+        self.sheet_text = ""  # the sheet's text as collected, where updates check their place
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
@@ -143,30 +156,29 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # undocumented doctest hook; Sybil overrides it the same way (its header names no file).
         return ""
 
-    def _record_update(self, example: doctest.Example, new_want: str) -> None:
+    def _record_update(self, example: doctest.Example, new_want: str, printed: str) -> None:
         if self.updates is not None:
             self.updates.append(
-                ExpectedOutputUpdate(
-                    path=self.sheet_path,
-                    line=self.sheet_line,
-                    source_lines=example.source.count("\n"),
-                    old_want=example.want,
-                    new_want=new_want,
+                make_update(
+                    self.sheet_path, self.sheet_text, self.sheet_line, example, new_want, printed
                 )
             )
 
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        difference = self.tensor_checker.last_mismatch
+        last = self.tensor_checker.last
+        difference = last.mismatch if last is not None else None
         self.mismatch = (example.want, got, difference.reason if difference else None)
-        self._record_update(example, want_from_output(got))
+        new_want = want_from_failure(example, got)
+        self._record_update(example, new_want, got if example.exc_msg is None else new_want)
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
-        self._record_update(example, want_from_exception(exc_info))
+        new_want = want_from_exception(exc_info)
+        self._record_update(example, new_want, new_want)
         error_type, error, tb = exc_info
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
@@ -193,9 +205,13 @@ class SheetDocTestEvaluator:
 
     def evaluate(self, example: Example, context: RunContext) -> None:
         __tracebackhide__ = True
-        self.checker.dtypes = context.combination.dtype_names()
+        from pytest_cheatsheet.checker import CheckContext
+
+        self.checker.context = context.check or CheckContext()
+        self.checker.passed = [] if context.audits is not None else None
         runner = self.sheet_runner
         runner.sheet_path, runner.sheet_line = example.path, example.line
+        runner.sheet_text = example.document.text
         runner.updates, runner.mismatch, runner.raised = context.updates, None, None
         namespace = example.namespace
         added_name = "__name__" not in namespace
@@ -212,6 +228,14 @@ class SheetDocTestEvaluator:
         finally:
             if added_name:
                 namespace.pop("__name__", None)  # the example may have deleted it
+        if context.audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
+            from pytest_cheatsheet.audit import audit_output
+
+            for want, got, flags in self.checker.passed or ():
+                if want.strip():  # an expected nothing is not an output checked
+                    context.audits.append(
+                        (example.region.start, audit_output(self.checker, want, got, flags))
+                    )
         result = "".join(output)
         if not result:
             return
@@ -231,7 +255,12 @@ class SheetCodeEvaluator(PythonEvaluator):
         __tracebackhide__ = True
         # PythonEvaluator.flags is undocumented: the compiler flags of its future imports.
         source = "\n" * (example.line + example.parsed.line_offset) + example.parsed
-        code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
+        try:
+            code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
+        except (RecursionError, MemoryError) as error:
+            raise BlockFailure(
+                f"this block is too deeply nested for Python to compile ({type(error).__name__})"
+            ) from None
         exec(code, example.namespace)
         example.namespace.pop("__builtins__", None)  # exec adds it; Sybil removes it too
 
@@ -251,12 +280,13 @@ class CombinationClearNamespace:
         example.namespace.update(context.combination.namespace())
 
 
-class BlockParseFailure(Exception):
-    """A block Sybil could not parse, raised when the block is run."""
+class BlockFailure(Exception):
+    """A block that cannot run at all (Sybil could not parse it, Python cannot compile it);
+    the message says why."""
 
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class BlockParseError:
@@ -266,10 +296,10 @@ class BlockParseError:
         self.error = error
 
     def __call__(self, example: Example) -> None:
-        raise BlockParseFailure(self.error)
+        raise BlockFailure(f"cannot parse this block: {self.error}")
 
     def evaluate(self, example: Example, context: RunContext) -> None:
-        raise BlockParseFailure(self.error)
+        self(example)
 
 
 _CONTEXT_EVALUATORS = (
@@ -432,20 +462,40 @@ class ParsedRegion:
     doctest_lineno: int | None  # a doctest's line within its block, else None
 
 
+class OverlapError(ValueError):
+    """Two regions of a sheet overlap (a code block inside an invisible code block, say)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[ParsedRegion]]:
-    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input."""
+    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input.
+
+    What lies inside a fenced block that is not Python (a ````markdown illustration of how to
+    write a sheet) is text, not live code or directives; so is a directive inside any fence.
+    """
     document = Document(text, path)
-    # Sybil.parsers and Document.add are undocumented: Document.parse does this from a path,
-    # and the sheet's text is already read (and checked) here.
+    fences = _Fences(text, _languages(sybil))
     for start, docstring in _texts(text, sybil):
         part = Document(docstring, path)
-        # Sybil.parsers is undocumented: the parsers it was built with.
+        # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
+        # sheet's text is already read (and checked).
         for parser in sybil.parsers:
             for region in parser(part):
                 region.start += start
                 region.end += start
+                if not fences.is_live(region):
+                    continue
                 # Document.add is undocumented: how Document.parse places each region.
-                document.add(region)
+                try:
+                    document.add(region)
+                except ValueError as error:
+                    if "overlaps" not in str(error):
+                        raise
+                    raise _overlap(document, region) from None
     parsed = []
     for example in document.examples():
         region = example.region
@@ -483,6 +533,90 @@ def module_namespace(path: Path) -> dict[str, Any]:
     """The globals of the Python module at ``path``, imported as Sybil's PythonDocument does
     (sybil.python.import_path is undocumented)."""
     return dict(import_path(path).__dict__)
+
+
+def _overlap(document: Document, region: Region) -> OverlapError:
+    """A clear error for ``region``, which overlaps a region already in ``document``."""
+    # Document.regions is undocumented: the (start, region) pairs placed so far.
+    other = next(
+        placed
+        for _, placed in document.regions
+        if placed.start < region.end and region.start < placed.end
+    )
+    first, second = sorted((region, other), key=lambda r: r.start)
+
+    def line(position: int) -> int:
+        return document.text.count("\n", 0, position) + 1
+
+    return OverlapError(
+        line(first.start),
+        f"{_kind(first)} (lines {line(first.start)}-{line(first.end)}) overlaps "
+        f"{_kind(second)} (line {line(second.start)}): one cannot hold the other",
+    )
+
+
+def _kind(region: Region) -> str:
+    if region.lexemes.get("directive") == "invisible-code-block":
+        return "an invisible code block"
+    if isinstance(region.parsed, doctest.Example):
+        return "a doctest example"
+    if isinstance(region.evaluator, Skipper):
+        return "a skip directive"
+    if isinstance(region.evaluator, CombinationClearNamespace):
+        return "a clear-namespace directive"
+    return "a code block"
+
+
+def _languages(sybil: Sybil) -> Collection[str]:
+    # Sybil.parsers is undocumented: the parsers it was built with.
+    for parser in sybil.parsers:
+        if isinstance(parser, _CodeBlockParser):
+            assert isinstance(parser.codeblock_parser, _Languages)
+            return parser.codeblock_parser.languages
+    return DEFAULT_LANGUAGES
+
+
+class _Fences:
+    """Where a sheet's fenced blocks are, to tell live regions from illustrations."""
+
+    def __init__(self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES) -> None:
+        blocks = fenced_blocks(text)
+        self.all = _outermost([(start, end) for start, end, _ in blocks])
+        # A block in a language that runs, or a MyST directive fence (```{code-block} python,
+        # ```{doctest}), is live; any other (````markdown) is an illustration.
+        self.illustrations = _outermost(
+            [
+                (start, end)
+                for start, end, info in blocks
+                if info_language(info) not in languages and not info.startswith("{")
+            ]
+        )
+
+    def is_live(self, region: Region) -> bool:
+        fences = self.all if _is_directive(region) else self.illustrations
+        return not _inside(region.start, fences)
+
+
+def _is_directive(region: Region) -> bool:
+    return isinstance(region.evaluator, (Skipper, CombinationClearNamespace)) or (
+        region.lexemes.get("directive") == "invisible-code-block"
+    )
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another (sorted): a position is inside a span of ``spans`` exactly
+    when it is inside one of these."""
+    outer: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not outer or start >= outer[-1][1]:
+            outer.append((start, end))
+    return outer
+
+
+def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``position`` lies strictly inside one of ``spans`` (sorted, disjoint)."""
+    index = bisect.bisect_left(spans, (position, -1)) - 1
+    return index >= 0 and spans[index][0] < position < spans[index][1]
 
 
 def region_source(region: Region) -> str | None:
@@ -524,12 +658,15 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     if sybil.name != "rest":
         doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
     spans.update((region.start, region.end) for region in doctest_directive(document))
+    illustrations = _Fences(document.text, _languages(sybil)).illustrations
+    spans = {span for span in spans if not _inside(span[0], illustrations)}
     return sorted(spans)
 
 
 _ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
 
 
+@functools.lru_cache(maxsize=4)
 def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
     """(start, end, info string) of every fenced block of any language, in order."""
     regions = _ANY_FENCE(Document(text, ""))
@@ -550,11 +687,13 @@ def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
+    fences = _Fences(document.text).all
     for lexer in lexers:
         for region in lexer(document):
-            found.append(
-                (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
-            )
+            if not _inside(region.start, fences):
+                found.append(
+                    (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
+                )
     yield from sorted(found)
 
 

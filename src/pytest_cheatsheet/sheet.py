@@ -11,8 +11,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
+    BlockTolerance,
     DirectiveError,
     Gate,
     MatrixDirective,
@@ -26,6 +28,7 @@ from pytest_cheatsheet.seam import (
     PARSE_ERRORS,
     Document,
     LexingException,
+    OverlapError,
     ParsedRegion,
     Region,
     Sybil,
@@ -43,6 +46,7 @@ __all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 MAX_MESSAGE = 500
@@ -52,6 +56,8 @@ class SheetError(Exception):
     """A sheet that cannot be collected; the message starts with ``path:line:``."""
 
     def __init__(self, path: Path | str, line: int, message: str) -> None:
+        # An object's address differs between processes (xdist workers): leave it out.
+        message = _ADDRESS.sub("", message)
         if len(message) > MAX_MESSAGE:  # Sybil's lexer quotes the rest of the document
             message = message[: MAX_MESSAGE - 1] + "…"
         super().__init__(f"{path}:{line}: {message}")
@@ -73,6 +79,7 @@ class Step:
     heading: str
     gates: tuple[Gate, ...] = ()
     rebinds_combination: bool = False  # the last step of a reader-defaults block
+    tolerance: ToleranceOverride | None = None  # a tolerance directive before its block
 
 
 @dataclass
@@ -104,6 +111,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         document, regions = parse_document(text, str(path), sybil)
+    except OverlapError as error:
+        raise SheetError(path, error.line, error.message) from None
     except PARSE_ERRORS as error:
         raise SheetError(path, _line_of(error), str(error)) from None
     blocks = python_blocks(document, sybil)
@@ -118,6 +127,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     )
     if errors:
         raise SheetError(path, *errors[0])
+    tolerances = _tolerances_by_block(directives, blocks, path)
     headings = [] if python_module else _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
@@ -139,6 +149,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
                 rebinds_combination=index in rebinding,
+                tolerance=tolerances.get(block) if block is not None else None,
             )
         )
     warnings = shadowing_warnings(steps, reader_blocks)
@@ -222,6 +233,23 @@ def _gates_by_block(
     return gates
 
 
+def _tolerances_by_block(
+    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
+) -> dict[tuple[int, int], ToleranceOverride]:
+    tolerances: dict[tuple[int, int], ToleranceOverride] = {}
+    for position, directive in directives:
+        if isinstance(directive, BlockTolerance):
+            following = [block for block in blocks if block[0] > position]
+            if not following:
+                raise SheetError(
+                    path, directive.line, "tolerance directive is followed by no Python code block"
+                )
+            if following[0] in tolerances:
+                raise SheetError(path, directive.line, "a second tolerance directive for one block")
+            tolerances[following[0]] = directive.tolerance
+    return tolerances
+
+
 def _headings(text: str) -> list[tuple[int, str]]:
     """(position, title) of every Markdown heading outside fenced code."""
     fenced = [(start, end) for start, end, _ in fenced_blocks(text)]
@@ -250,7 +278,12 @@ def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     """The axes whose names (``device``, ``dtype``) the sheet's code reads."""
     used = set()
     for source in _sources(regions):
-        if source.isascii() and "device" not in source and "dtype" not in source:
+        if (
+            source.isascii()
+            and "device" not in source
+            and "dtype" not in source
+            and not any(name in source for name in _INDIRECT_READS)
+        ):
             continue  # no name to find: spare the parse
         for name in _names_read(source):
             if name in AXIS_NAMES:
@@ -258,14 +291,21 @@ def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     return frozenset(used)
 
 
+# Calls that read a namespace's names without naming them: ``globals()["device"]``.
+_INDIRECT_READS = frozenset({"globals", "locals", "vars", "eval", "exec"})
+
+
 def _names_read(source: str) -> set[str]:
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         # A block that does not parse fails when run; a plain word search decides its axes.
         return set(re.findall(r"(?<![.\w])(device|dtype)\b(?!\s*=[^=])", source))
-    return {
+    names = {
         node.id
         for node in ast.walk(tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
+    if names & _INDIRECT_READS:
+        names |= set(AXIS_NAMES)
+    return names

@@ -17,6 +17,7 @@ EXAMPLE_PROPERTY = "cheatsheet"
 # A failed example's reason and, for a doctest whose output differs, what it expected and what
 # it printed: carried as data, so that nothing reads them back out of the failure's text.
 FAILURE_PROPERTY = "cheatsheet_failure"
+AUDIT_PROPERTY = "cheatsheet_audit"  # see audit.py
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 
 

@@ -1,0 +1,245 @@
+"""``--cheatsheet-audit``: how strong each check is, at no extra execution.
+
+Each doctest output that passed is re-checked, by the same checker and in the same combination,
+with its expected output made wrong in one place at a time: each number's last written digit up
+and down (the 15th significant digit of a number long enough for float64 round-off to cover its
+last), its sign, a flipped ``True``/``False``, one character of each string literal. A wrong
+version that still passes survives. On the written combination every survivor makes the example
+weak; on the others a number's survivor is what that dtype's tolerance allows and is only
+counted, any other survivor makes it weak. Python blocks and ``>>>`` statements without output
+and without an assert check nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pytest_cheatsheet.checker import (
+    ROUNDOFF_DIGITS,
+    TensorOutputChecker,
+    Token,
+    significant_digits,
+    tokenize,
+)
+from pytest_cheatsheet.summary import AUDIT_PROPERTY, example_properties
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_cheatsheet.runner import CombinationRunner
+    from pytest_cheatsheet.sheet import Step
+
+MAX_PERTURBED_TOKENS = 64  # per output, evenly spread: a 1000-number tensor costs no more
+NUMBER_KINDS = ("digit", "sign")
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """The expected output made wrong in one place."""
+
+    kind: str  # "digit", "sign", "bool" or "string"
+    before: str
+    after: str
+    start: int
+    end: int
+
+    def apply(self, want: str) -> str:
+        return want[: self.start] + self.after + want[self.end :]
+
+    @property
+    def change(self) -> str:
+        return f"{self.before} -> {self.after}"
+
+
+def perturbations(want: str) -> list[Perturbation]:
+    """Every one-place wrong version of ``want`` the audit tries."""
+    tokens = [token for token in tokenize(want) if _perturbable(token)]
+    if len(tokens) > MAX_PERTURBED_TOKENS:
+        step = len(tokens) / MAX_PERTURBED_TOKENS
+        tokens = [tokens[int(index * step)] for index in range(MAX_PERTURBED_TOKENS)]
+    found: list[Perturbation] = []
+    for token in tokens:
+        found += _perturbations_of(token)
+    return found
+
+
+def _perturbable(token: Token) -> bool:
+    if token.kind == "number":
+        return token.text.lstrip("+-") not in ("nan", "inf")
+    return token.kind == "string" or (token.kind == "word" and token.text in ("True", "False"))
+
+
+def _perturbations_of(token: Token) -> list[Perturbation]:
+    text, start, end = token.text, token.start, token.end
+
+    def make(kind: str, after: str) -> Perturbation:
+        return Perturbation(kind, text, after, start, end)
+
+    if token.kind == "word":
+        return [make("bool", "False" if text == "True" else "True")]
+    if token.kind == "string":
+        quote, body = text[0], text[1:-1]
+        changed = ("y" if body[0] == "x" else "x") + body[1:] if body else "x"
+        return [make("string", quote + changed + quote)]
+    found = [make("digit", shifted) for shifted in _shifted_digits(text)]
+    if not (token.is_integer and int(text) == 0):  # an integer has no -0
+        found.append(make("sign", text[1:] if text[0] in "+-" else "-" + text))
+    return found
+
+
+def _shifted_digits(text: str) -> list[str]:
+    """``text`` with its last written digit one up and one down (or its 15th significant
+    digit where it has more, which float64 round-off may cover), in the same format."""
+    sign = text[0] if text[0] in "+-" else ""
+    mantissa, e, exponent = _split_exponent(text[len(sign) :])
+    whole, point, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    place = len(digits) - 1
+    if significant_digits(text) >= ROUNDOFF_DIGITS:
+        first = next((index for index, char in enumerate(digits) if char != "0"), 0)
+        place = min(first + ROUNDOFF_DIGITS - 1, place)
+    shifted = []
+    for delta in (1, -1):
+        head = int(digits[: place + 1]) + delta
+        if head < 0:
+            continue
+        new = str(head).rjust(place + 1, "0") + digits[place + 1 :]
+        cut = len(new) - len(fraction)
+        shifted.append(f"{sign}{new[:cut]}{point}{new[cut:]}{e}{exponent}")
+    return shifted
+
+
+def _split_exponent(body: str) -> tuple[str, str, str]:
+    for marker in "eE":
+        if marker in body:
+            return body.partition(marker)
+    return body, "", ""
+
+
+def audit_output(
+    checker: TensorOutputChecker, want: str, got: str, optionflags: int
+) -> dict[str, Any]:
+    """Re-check every perturbation of ``want`` against ``got`` under the checker's context."""
+    written = checker.context.written
+    tried = perturbations(want)
+    survivors = [p for p in tried if checker.matches(p.apply(want), got, optionflags)]
+    within = [p for p in survivors if not written and p.kind in NUMBER_KINDS]
+    weak = [p for p in survivors if p not in within]
+    return {
+        "perturbations": len(tried),
+        "caught": len(tried) - len(survivors),
+        "within_tolerance": len(within),
+        "survivors": [p.change for p in weak][:20],
+        "weak": len(weak),
+    }
+
+
+def checks_nothing(step: Step) -> bool:
+    """A Python block or ``>>>`` statement with no output to check and no assert."""
+    parsed = step.region.parsed
+    if isinstance(parsed, doctest.Example):
+        return not parsed.want and parsed.exc_msg is None and not _asserts(parsed.source)
+    if isinstance(parsed, str):
+        return not _asserts(parsed)
+    return False
+
+
+def _asserts(source: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True  # it fails when run: that checks something
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assert, ast.Raise)):
+            return True
+        if isinstance(node, ast.Call):
+            name = str(getattr(node.func, "attr", None) or getattr(node.func, "id", ""))
+            if name.startswith("assert") or name in ("raises", "warns", "fail"):
+                return True
+    return False
+
+
+def audit_of(step: Step, runner: CombinationRunner) -> dict[str, Any]:
+    """The audit property of one example: its outputs' audits and whether it checks nothing."""
+    outputs: list[dict[str, Any]] = []
+    if runner.audits is not None:
+        outputs = [audit for start, audit in runner.audits if start == step.region.start]
+        runner.audits.clear()
+    return {
+        "written": bool(runner.check_context is not None and runner.check_context.written),
+        "checks_nothing": checks_nothing(step),
+        "outputs": outputs,
+    }
+
+
+class AuditRecorder:
+    """Adds up the audit properties of the reports (from xdist workers too) and prints them."""
+
+    def __init__(self) -> None:
+        self.outputs = 0
+        self.tried: Counter[str] = Counter()
+        self.caught: Counter[str] = Counter()
+        self.within: Counter[str] = Counter()
+        self.weak: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
+        self.nothing: dict[str, set[int]] = defaultdict(set)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        example = example_properties(report)
+        audit = next((v for k, v in report.user_properties if k == AUDIT_PROPERTY), None)
+        if example is None or not isinstance(audit, dict):
+            return
+        sheet, line, combination = example["sheet"], example["line"], example["combination"]
+        if audit["checks_nothing"]:
+            self.nothing[sheet].add(line)
+        for output in audit["outputs"]:
+            self.outputs += 1
+            self.tried[combination] += output["perturbations"]
+            self.caught[combination] += output["caught"]
+            self.within[combination] += output["within_tolerance"]
+            if output["survivors"]:
+                self.weak[(sheet, line)][combination] = output["survivors"]
+
+    def lines(self) -> list[str]:
+        lines = []
+        for (sheet, line), by_combination in sorted(self.weak.items()):
+            for combination, survivors in sorted(by_combination.items()):
+                more = f" (and {len(survivors) - 1} more)" if len(survivors) > 1 else ""
+                lines.append(
+                    f"weak: {sheet}:{line} [{combination}]: {survivors[0]} still passes{more}"
+                )
+        for sheet, numbers in sorted(self.nothing.items()):
+            shown = ", ".join(map(str, sorted(numbers)))
+            lines.append(f"checks nothing (no output, no assert): {sheet}: lines {shown}")
+        if self.tried:
+            width = max(len("combination"), *(len(name) for name in self.tried))
+            lines.append(
+                f"{'combination':<{width}}  perturbations   caught  within tolerance  share"
+            )
+            for name in sorted(self.tried):
+                lines.append(
+                    f"{name:<{width}}  {self.tried[name]:>13}  {self.caught[name]:>7}  "
+                    f"{self.within[name]:>16}  {_share(self.caught[name], self.tried[name])}"
+                )
+        tried, caught = sum(self.tried.values()), sum(self.caught.values())
+        statements = sum(len(numbers) for numbers in self.nothing.values())
+        lines.append(
+            f"score: {self.outputs} outputs checked, {caught} of {tried} perturbations caught "
+            f"({_share(caught, tried)}); {len(self.weak)} weak examples; "
+            f"{statements} blocks or statements check nothing"
+        )
+        return lines
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_sep("=", "cheatsheet audit: how strong each check is")
+        for line in self.lines():
+            terminalreporter.write_line(line)
+
+
+def _share(caught: int, tried: int) -> str:
+    return f"{100 * caught / tried:.1f}%" if tried else "n/a"
