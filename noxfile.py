@@ -164,7 +164,7 @@ def newest(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The plugin's own test suite and the sheets, as CI runs them."""
     session.install(*_torch_requirement(TESTS_TORCH))
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test,package]")
     session.run("pytest", *session.posargs)
 
 

@@ -145,6 +145,7 @@ NAMESPACE = "our namespace holds device, dtype and autocast (after clear-namespa
 SEEDED = "we seed random, NumPy and torch with 0 at the start of every sheet"
 DIRECTIVE = "a failing directive fails the next example at the directive's line (not an item)"
 MALFORMED = "a malformed doctest fails only its block; Sybil cannot collect the file"
+LANGUAGES = "we run py, python3, pycon and Python blocks too; Sybil runs only ```python"
 ILLUSTRATION = "code inside a fenced block that is not Python (````markdown) is text, not run"
 SKIP_STATE = "after a failing skip condition Sybil runs no later example; ours resets the skip"
 
@@ -242,7 +243,9 @@ def write_projects(
 def pytest_arguments(tool: str) -> list[str]:
     """What both runs pass to pytest, from the project's folder; the tool's own switch last."""
     common = ["-p", "no:cacheprovider", "-p", OUTCOMES_MODULE, "--continue-on-collection-errors"]
-    own = ["-p", "no:cheatsheet"] if tool == "sybil" else ["--cheatsheet-devices=cpu"]
+    # Real pages assign `device` ("cuda" if available else "cpu"): a warning, not an error here.
+    warned = ["-W", "default::pytest_cheatsheet.readers.CheatsheetWarning"]
+    own = ["-p", "no:cheatsheet"] if tool == "sybil" else ["--cheatsheet-devices=cpu", *warned]
     return [*common, *own, "-q", "md"]
 
 
@@ -448,6 +451,16 @@ class _Sheet:
                 return candidate if fence["prefix"] else None
         return None
 
+    def block_language(self, number: int) -> str | None:
+        """The info string's first word of the fenced block holding line ``number``."""
+        for candidate in range(number - 1, 0, -1):
+            text = self.line(candidate)
+            fence = _FENCE.match(text)
+            if fence is not None:
+                words = text[fence.end() :].split()
+                return words[0] if words else ""
+        return None
+
     def in_illustration(self, number: int) -> bool:
         """Whether line ``number`` lies inside a fenced block whose language is not Python."""
         from pytest_cheatsheet.seam import fenced_blocks
@@ -567,6 +580,8 @@ def _agree(sybil: Result | None, ours: Result | None) -> bool:
 def _explain(difference: Difference, sheet: _Sheet, failed_directives: set[int]) -> str:
     """The reason of design behind a difference, or "" when none fits."""
     sybil, ours = difference.sybil, difference.ours
+    if sybil is None and ours is not None and sheet.block_language(ours.line) != "python":
+        return LANGUAGES
     if ours is None and sybil is not None and sheet.in_illustration(sybil.line):
         return ILLUSTRATION
     if sybil is None or ours is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.message
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -198,3 +199,19 @@ def test_the_installed_wheel_runs_a_sheet_as_the_plugin_it_installs(
     assert f"cheatsheet module: {target / 'pytest_cheatsheet' / '__init__.py'}\n" in output
     assert "cheatsheet: what was verified" in output
     assert "1 passed" in output
+
+
+def test_packaging_tools_have_their_own_extra_and_ci_installs_it() -> None:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    names = {
+        extra: {re.split(r"[<>=!~ \[]", requirement)[0] for requirement in requirements}
+        for extra, requirements in extras.items()
+    }
+    assert {"build", "twine"} <= names["package"]
+    assert not {"build", "twine"} & names["test"]
+    # Where the suite runs in CI, the packaging tests run too, not skip for want of the tools.
+    assert '".[test,package]"' in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert '".[test,package]"' in (ROOT / "noxfile.py").read_text(encoding="utf-8")

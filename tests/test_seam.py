@@ -39,7 +39,7 @@ def test_the_seam_comments_every_undocumented_access() -> None:
         "skipper.document_state.pop",
         "self.document.evaluate(example, evaluator)",
         "document.add(region)",
-        "for region in parser.lexers(document)",
+        "for region in self.lexers(document)",
         "for parser in sybil.parsers",
         "self.doctest_parser = ",
     ):

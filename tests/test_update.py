@@ -614,11 +614,12 @@ def test_the_written_combination_is_the_declared_first_device_and_dtype_with_aut
     from pytest_cheatsheet.directives import MatrixDirective
     from pytest_cheatsheet.matrix import Axes
     from pytest_cheatsheet.nodes import Settings
+    from pytest_cheatsheet.options import SheetPaths
     from pytest_cheatsheet.sheet import Sheet, make_sybil
 
     settings = Settings(
         rootpath=Path("."),
-        paths=(),
+        paths=SheetPaths((), frozenset()),
         axes=Axes(devices=("cpu", "cuda"), dtypes=("float32",), autocast=(False,)),
         narrowing=narrowing,
         autocast_dtype=None,

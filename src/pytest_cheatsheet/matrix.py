@@ -215,9 +215,27 @@ def _is_device_type(kind: str) -> bool:
     return True
 
 
+# torch's dtype names and aliases, so that the usual ones are validated without importing torch
+# (a run that collects no sheet should not pay for it); other names are looked up in torch.
+KNOWN_DTYPES = {
+    **{name: name for name in COMMON_DTYPES},
+    **{name: name for name in ("complex64", "complex128", "complex32", "bool", "uint8", "int8")},
+    **{name: name for name in ("int16", "int32", "int64", "uint16", "uint32", "uint64")},
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "cfloat": "complex64",
+    "cdouble": "complex128",
+    "chalf": "complex32",
+    "short": "int16",
+    "int": "int32",
+    "long": "int64",
+}
+
+
 def parse_dtype(value: str) -> str:
     name = value.removeprefix("torch.")
-    canonical = _dtype_names().get(name)
+    canonical = KNOWN_DTYPES.get(name) or _dtype_names().get(name)
     if canonical is None:
         others = sorted(set(_dtype_names().values()) - set(COMMON_DTYPES))
         raise AxisError(

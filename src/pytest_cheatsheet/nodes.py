@@ -19,7 +19,10 @@ import pytest_cheatsheet
 from pytest_cheatsheet.audit import audit_of
 from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
+from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
+from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import CombinationRunner
 from pytest_cheatsheet.seam import (
@@ -28,6 +31,7 @@ from pytest_cheatsheet.seam import (
     DoctestRaised,
     Sybil,
     SybilFailure,
+    module_namespace,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
@@ -103,19 +107,27 @@ class Settings:
     """The session's configuration, from the ini file and the command line."""
 
     rootpath: Path
-    paths: tuple[Path, ...]
+    paths: SheetPaths
     axes: Axes
     narrowing: Mapping[str, tuple[Any, ...]]
     autocast_dtype: str | None
     sybil: Sybil
     update: bool = False
+    required_devices: frozenset[str] = frozenset()
+    fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
+    sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
     audit: bool = False
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
 
     def collects(self, path: Path) -> bool:
-        return path.suffix == ".md" and any(
-            path == root or root in path.parents for root in self.paths
-        )
+        return format_of(path) is not None and self.paths.collects(path)
+
+    def collects_when_named(self, path: Path) -> bool:
+        """Whether ``path``, named on the command line outside the paths, is a sheet."""
+        return format_of(path) in NAMED_FORMATS
+
+    def sybil_for(self, path: Path) -> Sybil:
+        return self.sybils.get(format_of(path) or "", self.sybil)
 
     def declared_axes(self, sheet: Sheet) -> Axes:
         """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
@@ -123,6 +135,9 @@ class Settings:
         if sheet.matrix is not None:
             axes = axes.replace(**sheet.matrix.axes)
         return axes
+
+    def narrowed_away(self, sheet: Sheet) -> str:
+        return narrowed_away(self.declared_axes(sheet), self.narrowing)
 
     def axes_for(self, sheet: Sheet) -> Axes:
         return self.declared_axes(sheet).narrowed(self.narrowing)
@@ -177,10 +192,13 @@ SETTINGS = pytest.StashKey[Settings]()
 class SheetFile(pytest.File):
     """A Markdown sheet; its children are the combinations it runs on."""
 
+    # (line, reason) when narrowing by the command line leaves this sheet nothing to run.
+    no_combination_left: tuple[int, str] | None = None
+
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
         try:
-            sheet = parse_sheet(self.path, settings.sybil)
+            sheet = parse_sheet(self.path, settings.sybil_for(self.path))
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
@@ -193,6 +211,12 @@ class SheetFile(pytest.File):
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
         written = settings.written_combination(sheet)
+        if not matrix:
+            self.no_combination_left = (
+                sheet.matrix.line if sheet.matrix is not None else 1,
+                settings.narrowed_away(sheet),
+            )
+            raise NoCombinationLeft(self.no_combination_left[1])
         for combination in matrix:
             yield CombinationCollector.from_parent(
                 self,
@@ -207,6 +231,19 @@ class SheetFile(pytest.File):
 
     def _relative(self, error: SheetError) -> str:
         return f"{self.nodeid or self.path}:{error.line}"
+
+
+class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The command line's narrowing leaves a sheet nothing to run: the sheet is skipped."""
+
+
+class GateSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A ``requires`` gate that does not hold here; reported at the gate's line, so that ``-rs``
+    folds one line per gate (a skip marker would lose the line)."""
+
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
 class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -271,6 +308,7 @@ class CombinationCollector(pytest.Collector):
             combination,
             installed_versions(),
             record_updates=updates_output,
+            prepare_namespace=self._prepare_namespace,
             check_context=check_context,
             audit=audit,
         )
@@ -280,6 +318,13 @@ class CombinationCollector(pytest.Collector):
                 self.config.addinivalue_line("markers", f"{marker}: cheat-sheet axis value")
             self.add_marker(marker)
 
+    def _prepare_namespace(self, namespace: dict[str, Any]) -> None:
+        if format_of(self.sheet.path) == "python":
+            namespace.update(module_namespace(self.sheet.path))
+        self.config.hook.pytest_cheatsheet_namespace(
+            namespace=namespace, combination=self.combination, sheet=self.sheet
+        )
+
     def collect(self) -> Iterator[ExampleItem]:
         for step in self.sheet.examples:
             yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
@@ -287,6 +332,12 @@ class CombinationCollector(pytest.Collector):
     def setup(self) -> None:
         device = self.combination.target_device
         if not device_is_available(device):
+            if required_device(device, self.config.stash[SETTINGS].required_devices):
+                pytest.fail(
+                    f"device {device!r} is required (cheatsheet_require_devices) "
+                    "but is not available",
+                    pytrace=False,
+                )
             raise DeviceUnavailable(f"device {device!r} is not available")
         self.runner.start()
 
@@ -296,6 +347,9 @@ class CombinationCollector(pytest.Collector):
 
 class ExampleItem(pytest.Item):
     """One example of a sheet in one combination."""
+
+    gate_skip: GateSkip | None = None
+    fixture_values: Mapping[str, Any] = {}
 
     def __init__(self, *, step: Step, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -317,20 +371,33 @@ class ExampleItem(pytest.Item):
                 },
             )
         )
+        if settings_fixtures := self.config.stash[SETTINGS].fixtures:
+            request_fixtures(self, settings_fixtures)
         versions = installed_versions()
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
         for gate in step.gates:
             if gate.kind == "requires" and not gate.requirements_hold(versions):
-                self.add_marker(pytest.mark.skip(reason=gate.skip_reason(versions)))
+                self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
+
+    def getparent(self, cls: Any) -> Any:
+        # A module-scoped fixture lives as long as the sheet (as in Sybil's pytest integration).
+        if cls is pytest.Module:
+            return self.combination_collector.parent
+        return super().getparent(cls)
+
+    def setup(self) -> None:
+        if self.gate_skip is not None:
+            raise self.gate_skip
+        self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
 
     def runtest(self) -> None:
         __tracebackhide__ = True
         runner = self.combination_collector.runner
         try:
-            runner.run(self.step)
+            runner.run(self.step, self.fixture_values)
         except unittest.SkipTest as skip:
             # Report Sybil's skips at the example's line, as pytest does for skip markers
             # (``_use_item_location`` is pytest's own, undocumented switch for that).

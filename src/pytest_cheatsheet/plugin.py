@@ -10,18 +10,34 @@ import pytest
 
 from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
+from pytest_cheatsheet.formats import FORMATS
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import (
     SETTINGS,
     DeviceUnavailable,
+    GateSkip,
     Settings,
     SheetFile,
     device_skip_location,
     keep_combinations_in_file_order,
     never_expected_to_fail,
 )
+from pytest_cheatsheet.options import (
+    DEFAULT_LANGUAGES,
+    NO_COMBINATION_LEFT,
+    fixture_names,
+    ini_words,
+    languages,
+    sheet_paths,
+)
 from pytest_cheatsheet.report import Report, report_path_problem
-from pytest_cheatsheet.summary import Tally, environment, environment_line, example_properties
+from pytest_cheatsheet.summary import (
+    Tally,
+    environment,
+    environment_line,
+    example_properties,
+    skip_reason,
+)
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
 from pytest_cheatsheet.update import Outcome as UpdateOutcome
 from pytest_cheatsheet.update import apply as apply_updates
@@ -29,19 +45,26 @@ from pytest_cheatsheet.update import apply as apply_updates
 DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_cheatsheet import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
     parser.addini(
         "cheatsheet_paths",
-        "folders (relative to the rootdir) whose .md files are sheets",
-        type="paths",
-        default=["cheatsheet"],
+        "folders, files and globs (relative to the rootdir) that are sheets (default: cheatsheet)",
+        type="linelist",
+        default=[],
     )
     for axis in AXES:
         parser.addini(
             f"cheatsheet_{axis}",
-            f"default {axis} of every sheet (comma or space separated)",
-            default=DEFAULTS[axis],
+            f"default {axis} of every sheet (a list, or separated by commas or spaces)",
+            type="linelist",
+            default=[DEFAULTS[axis]],
         )
         group.addoption(
             f"--cheatsheet-{axis}",
@@ -49,6 +72,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             metavar="VALUES",
             help=f"run only these {axis} (comma separated), within what each sheet declares",
         )
+    parser.addini(
+        "cheatsheet_languages",
+        "code-block languages that run (default: python py python3 pycon)",
+        type="linelist",
+        default=list(DEFAULT_LANGUAGES),
+    )
+    parser.addini(
+        "cheatsheet_fixtures",
+        "pytest fixtures every example requests, bound by name in the sheet's namespace",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "cheatsheet_require_devices",
+        "devices that must be available: their combinations error instead of skipping",
+        type="linelist",
+        default=[],
+    )
+    group.addoption(
+        "--cheatsheet-require-devices",
+        dest="cheatsheet_require_devices",
+        metavar="DEVICES",
+        help="fail, not skip, the combinations of these devices when absent (e.g. cuda)",
+    )
     group.addoption(
         "--cheatsheet-report",
         dest="cheatsheet_report",
@@ -79,7 +126,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
-        default="",
+        type="linelist",
+        default=[],
     )
 
 
@@ -89,26 +137,39 @@ def pytest_configure(config: pytest.Config) -> None:
     defaults: dict[str, Any] = {}
     narrowing: dict[str, tuple[Any, ...]] = {}
     for axis in AXES:
-        defaults[axis] = _axis_option(
-            axis, config.getini(f"cheatsheet_{axis}"), f"ini option cheatsheet_{axis}"
-        )
-        given = config.getoption(f"cheatsheet_{axis}")
+        name = f"cheatsheet_{axis}"
+        defaults[axis] = _axis_option(axis, ini_words(config, name), f"ini option {name}")
+        given = config.getoption(name)
         if given is not None:
-            narrowing[axis] = _axis_option(axis, given, f"--cheatsheet-{axis}")
-    autocast_dtype = config.getini("cheatsheet_autocast_dtype").strip() or None
-    if autocast_dtype is not None:
-        autocast_dtype = _axis_option(
-            "dtypes", autocast_dtype, "ini option cheatsheet_autocast_dtype"
-        )[0]
+            narrowing[axis] = _axis_option(axis, split_values(given), f"--cheatsheet-{axis}")
+    autocast_dtype = None
+    if autocast_dtypes := ini_words(config, "cheatsheet_autocast_dtype"):
+        source = "ini option cheatsheet_autocast_dtype"
+        if len(autocast_dtypes) > 1:
+            raise pytest.UsageError(f"{source}: one dtype, got {' '.join(autocast_dtypes)}")
+        autocast_dtype = _axis_option("dtypes", autocast_dtypes, source)[0]
         _check_autocast_dtype(autocast_dtype, (*defaults["devices"], *narrowing.get("devices", ())))
+    required = config.getoption("cheatsheet_require_devices")
+    required_devices = (
+        _axis_option("devices", split_values(required), "--cheatsheet-require-devices")
+        if required is not None
+        else ()
+    ) + _axis_option_or_none(
+        ini_words(config, "cheatsheet_require_devices"), "ini option cheatsheet_require_devices"
+    )
+    code_languages = languages(ini_words(config, "cheatsheet_languages"))
+    sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
-        paths=tuple(Path(path).resolve() for path in config.getini("cheatsheet_paths")),
+        paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
         axes=Axes(**defaults),
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,
-        sybil=make_sybil(config.rootpath),
+        sybil=sybils["markdown"],
+        sybils=sybils,
         update=config.getoption("cheatsheet_update"),
+        required_devices=frozenset(required_devices),
+        fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
     )
@@ -136,11 +197,15 @@ def _ini_tolerance(config: pytest.Config) -> ToleranceOverride:
     return ToleranceOverride(values.get("rtol"), values.get("atol"), "the ini options")
 
 
-def _axis_option(axis: str, text: str, source: str) -> tuple[Any, ...]:
+def _axis_option(axis: str, values: list[str], source: str) -> tuple[Any, ...]:
     try:
-        return parse_axis(axis, split_values(text))
+        return parse_axis(axis, values)
     except AxisError as error:
         raise pytest.UsageError(f"{source}: {error}") from None
+
+
+def _axis_option_or_none(values: list[str], source: str) -> tuple[Any, ...]:
+    return _axis_option("devices", values, source) if values else ()
 
 
 def _check_autocast_dtype(autocast_dtype: str, devices: tuple[str, ...]) -> None:
@@ -174,8 +239,25 @@ def pytest_runtest_makereport(
     report = yield  # after pytest's skipping plugin has judged xfail
     if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
         report.longrepr = device_skip_location(item, call.excinfo.value)
+    elif call.excinfo is not None and isinstance(call.excinfo.value, GateSkip):
+        report.longrepr = (
+            str(item.path),
+            call.excinfo.value.line,
+            f"Skipped: {call.excinfo.value}",
+        )
     if call.excinfo is not None:
         never_expected_to_fail(report, call.excinfo.value)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    if isinstance(collector, SheetFile) and collector.no_combination_left is not None:
+        line, reason = collector.no_combination_left
+        report.longrepr = (str(collector.path), line, f"Skipped: {reason}")
     return report
 
 
@@ -186,7 +268,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile | None:
-    if parent.config.stash[SETTINGS].collects(file_path):
+    settings = parent.config.stash[SETTINGS]
+    if settings.collects(file_path) or (
+        parent.session.isinitpath(file_path) and settings.collects_when_named(file_path)
+    ):
         return SheetFile.from_parent(parent, path=file_path)
     return None
 
@@ -205,6 +290,9 @@ class Recorder:
         self.report_path = report_path
         self.report_error = ""
         self.updates: list[ExpectedOutputUpdate] = []
+        self.updated: dict[str, list[int]] = {}
+        self.update_errors: list[str] = []
+        self.no_combination: dict[str, str] = {}  # sheet node id -> why
         self.update_outcome = UpdateOutcome()
         self.written: dict[str, str] = {}  # sheet -> its written combination
         self.written_ran: set[str] = set()  # sheets of which an example of it ran
@@ -228,6 +316,11 @@ class Recorder:
                 for name, value in report.user_properties
                 if name == UPDATE_PROPERTY and isinstance(value, dict)
             ]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        reason = skip_reason(report)
+        if report.skipped and reason.startswith(NO_COMBINATION_LEFT):
+            self.no_combination[report.nodeid] = reason  # once, however many xdist workers
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput"):  # xdist workers hand their reports on
@@ -278,9 +371,12 @@ class Recorder:
                     f"{relative}: lines {', '.join(map(str, changed_lines))}"
                 )
         lines = self.tally.lines()
-        if not lines:
-            return
-        terminalreporter.write_sep("=", "cheatsheet: what was verified")
-        terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
-        for line in lines:
-            terminalreporter.write_line(line)
+        if lines:
+            terminalreporter.write_sep("=", "cheatsheet: what was verified")
+            terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
+            for line in lines:
+                terminalreporter.write_line(line)
+        if self.no_combination:
+            terminalreporter.write_sep("=", "cheatsheet: sheets left nothing to run")
+            for sheet, reason in sorted(self.no_combination.items()):
+                terminalreporter.write_line(f"{sheet}: {reason}", yellow=True)

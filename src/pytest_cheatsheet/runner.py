@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -58,9 +58,11 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
+        prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
         check_context: CheckContext | None = None,
         audit: bool = False,
     ) -> None:
+        self.prepare_namespace = prepare_namespace
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -121,10 +123,14 @@ class CombinationRunner:
             RunContext(self.combination, updates, self.check_context, self.audits),
         )
         self.document.namespace.update(self.combination.namespace())
+        if self.prepare_namespace is not None:
+            self.prepare_namespace(self.document.namespace)
+            self.document.namespace.update(self.combination.namespace())
         self.next_index = 0
 
-    def run(self, step: Step) -> None:
-        """Run ``step``, first running the steps before it that have not run in this process.
+    def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
+        """Run ``step``, first running the steps before it that have not run in this process;
+        ``names`` (the item's fixtures) are bound in the namespace first.
 
         An earlier step run as set-up has no outcome of its own, except a failing directive: it
         fails the first example after it that runs, and only that one, however the examples are
@@ -143,6 +149,9 @@ class CombinationRunner:
                 # Warnings stay as pytest set them for this item: its own warnings must reach it.
                 self._state.restore(warnings=False)
                 self._open_namespace()
+            if names:
+                assert self.document is not None
+                self.document.namespace.update(names)
             while self.next_index < step.index:
                 earlier = self.sheet.steps[self.next_index]
                 self.next_index += 1  # a step that fails as set-up is not replayed again
@@ -160,7 +169,8 @@ class CombinationRunner:
                 while self.next_index < len(self.sheet.steps):
                     trailing = self.sheet.steps[self.next_index]
                     self.next_index += 1
-                    self._evaluate(trailing)
+                    if not trailing.is_example:  # a gated example after it does not run
+                        self._evaluate(trailing)
         finally:
             self._random.capture()
 

@@ -17,23 +17,36 @@ import re
 import textwrap
 import traceback
 import unittest
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sybil
 from sybil import Document, Example, Region, Sybil
+from sybil.document import PythonDocStringDocument
 from sybil.evaluators.doctest import OutputChecker as SybilOutputChecker
 from sybil.evaluators.python import PythonEvaluator
 from sybil.evaluators.skip import Skipper
 from sybil.example import SybilFailure
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.abstract.lexers import LexingException
-from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
-from sybil.parsers.markdown import CodeBlockParser as MarkdownCodeBlockParser
+from sybil.parsers.markdown import PythonCodeBlockParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+from sybil.parsers.myst import ClearNamespaceParser as MystClearNamespaceParser
+from sybil.parsers.myst import CodeBlockParser as MystCodeBlockParser
+from sybil.parsers.myst import DocTestDirectiveParser as MystDocTestDirectiveParser
+from sybil.parsers.myst import SkipParser as MystSkipParser
+from sybil.parsers.myst.lexers import DirectiveInPercentCommentLexer
+from sybil.parsers.rest import ClearNamespaceParser as RestClearNamespaceParser
+from sybil.parsers.rest import CodeBlockParser as RestCodeBlockParser
+from sybil.parsers.rest import DocTestParser as RestDocTestParser
+from sybil.parsers.rest import SkipParser as RestSkipParser
+from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveInCommentLexer
+from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
+from sybil.python import import_path
 
+from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
 from pytest_cheatsheet.update import (
     ExpectedOutputUpdate,
     make_update,
@@ -66,6 +79,7 @@ __all__ = [
     "fenced_blocks",
     "html_comment_directives",
     "make_sybil",
+    "module_namespace",
     "parse_document",
     "python_blocks",
     "region_source",
@@ -309,10 +323,59 @@ class _ForgivingDocTestStringParser(DocTestStringParser):
             return [Region(0, len(string), error, BlockParseError(error))]
 
 
-class _CodeBlockParser(PythonCodeBlockParser):
-    """Sybil's Markdown Python parser with the sheet's evaluators."""
+class _Languages:
+    """Sybil's code-block parsers for several languages at once: the info string's (or the
+    directive argument's) first word, case-insensitive, with any attributes after it
+    (```` ```Python title="a.py" ````)."""
 
-    def __init__(self, doctest_optionflags: int = 0) -> None:
+    lexers: Any
+    doctests_elsewhere = False  # reST: `>>>` blocks are the doctest parser's
+
+    def __init__(self, languages: Collection[str], evaluator: Any) -> None:
+        super().__init__(language="python", evaluator=evaluator)  # type: ignore[call-arg]
+        self.languages = frozenset(languages)
+        self.code_evaluator = evaluator
+
+    def runs(self, region: Region) -> bool:
+        return info_language(str(region.lexemes.get("arguments", ""))) in self.languages
+
+    def __call__(self, document: Document) -> Iterable[Region]:
+        # AbstractCodeBlockParser.__call__ matches one language exactly; this is its loop with
+        # the language test widened. AbstractCodeBlockParser.lexers is undocumented: the lexers
+        # the parser was built with.
+        for region in self.lexers(document):
+            if self.runs(region):
+                source = region.lexemes["source"]
+                if self.doctests_elsewhere and source.lstrip().startswith(">>>"):
+                    continue
+                region.parsed = source
+                region.evaluator = self.code_evaluator
+                yield region
+
+    def block_spans(self, document: Document) -> list[tuple[int, int]]:
+        """(start, end) of every block that runs, visible or invisible, in order."""
+        return sorted({(r.start, r.end) for r in self.lexers(document) if self.runs(r)})
+
+
+class _FencedCodeBlocks(_Languages, MystCodeBlockParser):
+    """Markdown: fenced blocks and HTML-comment invisible blocks, and MyST's ``{code-block}``
+    directives and ``%`` comments (a superset Sybil's MyST parser lexes)."""
+
+
+class _RestCodeBlocks(_Languages, RestCodeBlockParser):
+    """reST: ``.. code-block:: python`` and invisible code blocks."""
+
+    doctests_elsewhere = True
+
+
+class _CodeBlockParser(PythonCodeBlockParser):
+    """Sybil's Markdown Python parser with the sheet's evaluators, for the given languages."""
+
+    codeblock_class = "markdown"
+
+    def __init__(
+        self, doctest_optionflags: int = 0, languages: Collection[str] = DEFAULT_LANGUAGES
+    ) -> None:
         super().__init__(doctest_optionflags=doctest_optionflags)
         # PythonCodeBlockParser's doctest_parser and codeblock_parser attributes are
         # undocumented: they are where it keeps the parsers it combines.
@@ -321,22 +384,70 @@ class _CodeBlockParser(PythonCodeBlockParser):
         self.doctest_parser = _ForgivingDocTestStringParser(
             SheetDocTestEvaluator(doctest_optionflags)  # type: ignore[arg-type]
         )
-        self.codeblock_parser = MarkdownCodeBlockParser("python", SheetCodeEvaluator())
+        blocks = _RestCodeBlocks if self.codeblock_class == "rest" else _FencedCodeBlocks
+        self.codeblock_parser = blocks(languages, SheetCodeEvaluator())
 
 
-class _ClearNamespaceParser(ClearNamespaceParser):
+class _ClearNamespaceParser(MystClearNamespaceParser):
     """Sybil's ``clear-namespace`` parser, with the combination's names kept."""
 
     evaluate = CombinationClearNamespace()
 
 
-def make_sybil(rootpath: Any, doctest_optionflags: int = 0) -> Sybil:
-    """The Sybil that parses sheets (built per session, from the rootdir)."""
+class _RestClearNamespaceParser(RestClearNamespaceParser):
+    evaluate = CombinationClearNamespace()
+
+
+def _sheet_doctests(parser: Any, doctest_optionflags: int) -> Any:
+    # The string_parser attribute of Sybil's doctest parsers is undocumented: where they keep
+    # the DocTestStringParser (and its evaluator) they apply to each block.
+    parser.string_parser = _ForgivingDocTestStringParser(
+        SheetDocTestEvaluator(doctest_optionflags)  # type: ignore[arg-type]
+    )
+    return parser
+
+
+class _RestCodeBlockParser(_CodeBlockParser):
+    codeblock_class = "rest"
+
+
+FORMATS = ("markdown", "rest")
+
+
+def make_sybil(
+    rootpath: Any,
+    languages: Collection[str] = DEFAULT_LANGUAGES,
+    doctest_optionflags: int = 0,
+    format: str = "markdown",
+) -> Sybil:
+    """The Sybil that parses sheets of one format (built per session, from the rootdir):
+    Markdown (MyST included) or reST, each with Sybil's own parsers for it."""
+    parsers: list[Any]
+    if format == "python":
+        parsers = [
+            _sheet_doctests(RestDocTestParser(), doctest_optionflags),
+            RestSkipParser(),
+            _RestClearNamespaceParser(),
+        ]
+    elif format == "rest":
+        parsers = [
+            _RestCodeBlockParser(doctest_optionflags, languages),
+            _sheet_doctests(RestDocTestParser(), doctest_optionflags),
+            RestSkipParser(),
+            _RestClearNamespaceParser(),
+        ]
+    else:
+        parsers = [
+            _CodeBlockParser(doctest_optionflags, languages),
+            _sheet_doctests(MystDocTestDirectiveParser(), doctest_optionflags),
+            MystSkipParser(),
+            _ClearNamespaceParser(),
+        ]
     return Sybil(
-        parsers=[_CodeBlockParser(doctest_optionflags), SkipParser(), _ClearNamespaceParser()],
-        patterns=["*.md"],
+        parsers=parsers,
         path=str(rootpath),
         encoding=ENCODING,
+        name=format,
     )
 
 
@@ -367,20 +478,24 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
     write a sheet) is text, not live code or directives; so is a directive inside any fence.
     """
     document = Document(text, path)
-    fences = _Fences(text)
-    # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
-    # sheet's text is already read (and checked).
-    for parser in sybil.parsers:
-        for region in parser(document):
-            if not fences.is_live(region):
-                continue
-            # Document.add is undocumented: how Document.parse places each region.
-            try:
-                document.add(region)
-            except ValueError as error:
-                if "overlaps" not in str(error):
-                    raise
-                raise _overlap(document, region) from None
+    fences = _Fences(text, _languages(sybil))
+    for start, docstring in _texts(text, sybil):
+        part = Document(docstring, path)
+        # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
+        # sheet's text is already read (and checked).
+        for parser in sybil.parsers:
+            for region in parser(part):
+                region.start += start
+                region.end += start
+                if not fences.is_live(region):
+                    continue
+                # Document.add is undocumented: how Document.parse places each region.
+                try:
+                    document.add(region)
+                except ValueError as error:
+                    if "overlaps" not in str(error):
+                        raise
+                    raise _overlap(document, region) from None
     parsed = []
     for example in document.examples():
         region = example.region
@@ -398,6 +513,26 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
             )
         )
     return document, parsed
+
+
+def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
+    """(offset, text) of what the parsers read: a Python module's docstrings, else all."""
+    if sybil.name != "python":
+        return [(0, text)]
+    # PythonDocStringDocument.extract_docstrings is undocumented: how Sybil finds docstrings.
+    return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
+
+
+def docstring_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every docstring of a Python module, in order."""
+    found = PythonDocStringDocument.extract_docstrings(text)  # undocumented, as above
+    return sorted((start, end) for start, end, _ in found)
+
+
+def module_namespace(path: Path) -> dict[str, Any]:
+    """The globals of the Python module at ``path``, imported as Sybil's PythonDocument does
+    (sybil.python.import_path is undocumented)."""
+    return dict(import_path(path).__dict__)
 
 
 def _overlap(document: Document, region: Region) -> OverlapError:
@@ -432,14 +567,29 @@ def _kind(region: Region) -> str:
     return "a code block"
 
 
+def _languages(sybil: Sybil) -> Collection[str]:
+    # Sybil.parsers is undocumented: the parsers it was built with.
+    for parser in sybil.parsers:
+        if isinstance(parser, _CodeBlockParser):
+            assert isinstance(parser.codeblock_parser, _Languages)
+            return parser.codeblock_parser.languages
+    return DEFAULT_LANGUAGES
+
+
 class _Fences:
     """Where a sheet's fenced blocks are, to tell live regions from illustrations."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES) -> None:
         blocks = fenced_blocks(text)
         self.all = _outermost([(start, end) for start, end, _ in blocks])
+        # A block in a language that runs, or a MyST directive fence (```{code-block} python,
+        # ```{doctest}), is live; any other (````markdown) is an illustration.
         self.illustrations = _outermost(
-            [(start, end) for start, end, info in blocks if info.split()[:1] != ["python"]]
+            [
+                (start, end)
+                for start, end, info in blocks
+                if info_language(info) not in languages and not info.startswith("{")
+            ]
         )
 
     def is_live(self, region: Region) -> bool:
@@ -493,16 +643,23 @@ def skip_condition(region: Region) -> str | None:
     return "if_" + condition[2:] if condition.startswith("if") else condition
 
 
-def python_blocks(document: Document) -> list[tuple[int, int]]:
+def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     """(start, end) of every Python code block, visible or invisible, in order."""
-    parser = MarkdownCodeBlockParser(language="python")
-    illustrations = _Fences(document.text).illustrations
-    # AbstractCodeBlockParser.lexers is undocumented: the lexers the parser was built with.
-    spans = {
-        (region.start, region.end)
-        for region in parser.lexers(document)
-        if region.lexemes.get("arguments") == "python" and not _inside(region.start, illustrations)
-    }
+    if sybil.name == "python":
+        return docstring_spans(document.text)
+    spans: set[tuple[int, int]] = set()
+    # Sybil.parsers is undocumented: the parsers it was built with.
+    for parser in sybil.parsers:
+        if isinstance(parser, _CodeBlockParser):
+            assert isinstance(parser.codeblock_parser, _Languages)
+            spans.update(parser.codeblock_parser.block_spans(document))
+    # Doctest directives (reST ``.. doctest::``, MyST ``{doctest}``) are blocks too.
+    doctest_directive: Any = RestDirectiveLexer(directive="doctest")
+    if sybil.name != "rest":
+        doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
+    spans.update((region.start, region.end) for region in doctest_directive(document))
+    illustrations = _Fences(document.text, _languages(sybil)).illustrations
+    spans = {span for span in spans if not _inside(span[0], illustrations)}
     return sorted(spans)
 
 
@@ -522,11 +679,22 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
     """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
     one that is not closed."""
-    lexer = DirectiveInHTMLCommentLexer(directive=name)
+    if document.path.endswith(".py"):
+        for match in re.finditer(rf"^[ \t]*#[ \t]*{name}:(.*)$", document.text, re.MULTILINE):
+            yield match.start(), match.group(1)
+        return
+    lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
+    if not document.path.endswith(".rst"):
+        lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
+    found = []
     fences = _Fences(document.text).all
-    for region in lexer(document):
-        if not _inside(region.start, fences):
-            yield region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}"
+    for lexer in lexers:
+        for region in lexer(document):
+            if not _inside(region.start, fences):
+                found.append(
+                    (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
+                )
+    yield from sorted(found)
 
 
 # -- a run: one combination's document, examples and skip state -------------------------------

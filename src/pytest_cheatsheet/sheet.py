@@ -21,6 +21,7 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
@@ -115,9 +116,11 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         raise SheetError(path, error.line, error.message) from None
     except PARSE_ERRORS as error:
         raise SheetError(path, _line_of(error), str(error)) from None
-    blocks = python_blocks(document)
+    blocks = python_blocks(document, sybil)
     directives = _directives(document, path)
-    matrix = _matrix_directive(directives, blocks, path, text)
+    python_module = format_of(path) == "python"
+    # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
+    matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
     reader_blocks, rebinding, errors = reader_defaults_blocks(
@@ -126,13 +129,13 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     if errors:
         raise SheetError(path, *errors[0])
     tolerances = _tolerances_by_block(directives, blocks, path)
-    headings = _headings(text)
+    headings = [] if python_module else _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
         region = parsed.region
         block = _block_of(region.start, blocks)
         line = parsed.line
-        if block is not None and parsed.doctest_lineno is not None:
+        if block is not None and parsed.doctest_lineno is not None and _is_fence(text, block):
             # Sybil places a doctest by its offset in the block's source with any list or
             # quote prefix stripped; the doctest's own line number within the block is exact.
             line = text.count("\n", 0, block[0]) + 2 + parsed.doctest_lineno
@@ -152,6 +155,15 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         )
     warnings = shadowing_warnings(steps, reader_blocks)
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
+
+
+_FENCE_OPENING = re.compile(r"[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})(?!\{)")
+
+
+def _is_fence(text: str, block: tuple[int, int]) -> bool:
+    """Whether ``block`` is a Markdown fence, whose source starts on the line after it (not a
+    MyST or reST directive, whose options and blank line come first)."""
+    return _FENCE_OPENING.match(text, block[0]) is not None
 
 
 def _line_of(error: Exception) -> int:

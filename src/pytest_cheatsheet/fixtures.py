@@ -1,0 +1,53 @@
+"""pytest fixtures in sheets, as Sybil's own pytest integration offers them: the names listed in
+``cheatsheet_fixtures`` are requested by every example and bound in the sheet's namespace.
+
+pytest has no public API for an Item that is not a Function to request fixtures; this module is
+the one place that uses pytest's fixture internals, the way sybil/integration/pytest.py does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from _pytest import fixtures  # undocumented: TopRequest fills an item's fixtures
+from _pytest.fixtures import FuncFixtureInfo
+
+
+def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:
+    """Make ``item`` request ``names`` (and what they depend on) as a test function would."""
+    manager: Any = item.session._fixturemanager  # undocumented, as in Sybil
+    if hasattr(fixtures, "TopRequest"):  # pytest >= 8
+        names_closure, name2fixturedefs = manager.getfixtureclosure(
+            initialnames=tuple(names), parentnode=item, ignore_args=set()
+        )
+        request_class: Any = fixtures.TopRequest
+    else:  # pytest 7
+        _, names_closure, name2fixturedefs = manager.getfixtureclosure(tuple(names), item)
+        request_class = fixtures.FixtureRequest
+    missing = [name for name in names if name not in name2fixturedefs]
+    if missing:
+        pytest.fail(
+            f"ini option cheatsheet_fixtures: fixture {missing[0]!r} not found here "
+            "(`pytest --fixtures` lists those available)",
+            pytrace=False,
+        )
+    item._fixtureinfo = FuncFixtureInfo(  # type: ignore[attr-defined]
+        argnames=tuple(names),
+        initialnames=tuple(names),
+        names_closure=names_closure,
+        name2fixturedefs=name2fixturedefs,
+    )
+    item.funcargs = {}  # type: ignore[attr-defined]
+    item.fixturenames = names_closure  # type: ignore[attr-defined]
+    item._request = request_class(item, _ispytest=True)  # type: ignore[attr-defined]
+
+
+def fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, Any]:
+    """Set up the fixtures ``item`` requested and return the values of ``names``."""
+    if not names:
+        return {}
+    item._request._fillfixtures()  # type: ignore[attr-defined]
+    funcargs: dict[str, Any] = item.funcargs  # type: ignore[attr-defined]
+    return {name: funcargs[name] for name in names}

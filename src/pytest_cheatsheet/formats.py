@@ -1,0 +1,21 @@
+"""The documentation formats a sheet may be written in, by file name: Markdown (CommonMark and
+MyST, which Sybil's MyST parsers read as one), reStructuredText, and the docstrings of Python
+modules (each module a sheet, its ``>>>`` examples run in the module's namespace). Each has
+Sybil's own parsers for it (built in seam.py); directives are comments in each format's own syntax:
+``<!-- cheatsheet: ... -->`` or ``% cheatsheet: ...`` in Markdown, ``.. cheatsheet: ...`` in reST,
+``# cheatsheet: ...`` in a Python module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rest", ".py": "python"}
+FORMATS = tuple(dict.fromkeys(SUFFIXES.values()))
+# Python modules are sheets under the paths only: a test file named on the command line is not.
+NAMED_FORMATS = ("markdown", "rest")
+
+
+def format_of(path: Path) -> str | None:
+    """The format of the file at ``path``, or None when it is not one sheets are written in."""
+    return SUFFIXES.get(path.suffix.lower())

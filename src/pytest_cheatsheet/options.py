@@ -1,0 +1,151 @@
+"""The plugin's ini and command-line options read into plain values: lists of words, the sheet
+paths and the code-block languages. A bad value is a usage error naming the option and value."""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_cheatsheet.matrix import AXES, Axes, device_type, split_values
+
+DEFAULT_PATHS = ("cheatsheet",)
+DEFAULT_LANGUAGES = ("python", "py", "python3", "pycon")
+_GLOB_CHARACTERS = re.compile(r"[*?[]")
+_LANGUAGE = re.compile(r"[A-Za-z0-9_.+#-]+")
+_INFO_LANGUAGE = re.compile(r"[^\s{,]+")
+
+
+def words(value: Any, source: str) -> list[str]:
+    """The words of an option given as a string (commas or whitespace between them), as lines,
+    or as a TOML list of such strings."""
+    entries = [value] if isinstance(value, str) else value
+    if not isinstance(entries, (list, tuple)):
+        raise pytest.UsageError(f"{source}: expected a string or a list of strings, got {value!r}")
+    found = []
+    for entry in entries:
+        if not isinstance(entry, str):
+            raise pytest.UsageError(
+                f"{source}: expected a string or a list of strings, got {entry!r} in {value!r}"
+            )
+        found += split_values(entry)
+    return found
+
+
+def ini_words(config: pytest.Config, name: str) -> list[str]:
+    return words(config.getini(name), f"ini option {name}")
+
+
+@dataclass(frozen=True)
+class SheetPaths:
+    """What ``cheatsheet_paths`` names: folders whose files are sheets, and single files."""
+
+    folders: tuple[Path, ...]
+    files: frozenset[Path]
+
+    def collects(self, path: Path) -> bool:
+        return path in self.files or any(
+            path == folder or folder in path.parents for folder in self.folders
+        )
+
+
+def sheet_paths(entries: Sequence[str], rootpath: Path) -> SheetPaths:
+    """Resolve folders, files and globs relative to ``rootpath``; the default folder may be
+    absent, a path the user names may not."""
+    source = "ini option cheatsheet_paths"
+    folders: list[Path] = []
+    files: set[Path] = set()
+    for entry in entries or DEFAULT_PATHS:
+        if _GLOB_CHARACTERS.search(entry):
+            matches = [Path(match) for match in glob.glob(str(rootpath / entry), recursive=True)]
+            if not matches:
+                raise pytest.UsageError(
+                    f"{source}: {entry!r} matches nothing (globs are relative to the rootdir "
+                    f"{rootpath})"
+                )
+        else:
+            matches = [rootpath / entry]
+            if not matches[0].exists():
+                if not entries:
+                    continue  # the default folder: a project without sheets collects none
+                raise pytest.UsageError(
+                    f"{source}: {entry!r} does not exist (paths are relative to the rootdir "
+                    f"{rootpath})"
+                )
+        for match in matches:
+            resolved = match.resolve()
+            if resolved.is_dir():
+                folders.append(resolved)
+            else:
+                files.add(resolved)
+    return SheetPaths(tuple(folders), frozenset(files))
+
+
+def languages(entries: Iterable[str]) -> frozenset[str]:
+    """The code-block languages that run, lower-cased; raise UsageError for a malformed one."""
+    found = set()
+    for entry in entries:
+        if not _LANGUAGE.fullmatch(entry):
+            raise pytest.UsageError(
+                f"ini option cheatsheet_languages: {entry!r} is not a language name "
+                "(letters, digits and _.+#- only, e.g. python, py, pycon)"
+            )
+        found.add(entry.lower())
+    if not found:
+        raise pytest.UsageError(
+            "ini option cheatsheet_languages: needs at least one language, e.g. "
+            + " ".join(DEFAULT_LANGUAGES)
+        )
+    return frozenset(found)
+
+
+def info_language(info: str) -> str:
+    """The language of a code block's info string: its first word, lower-cased
+    (``Python title="x.py"`` -> ``python``)."""
+    match = _INFO_LANGUAGE.match(info.strip())
+    return match.group().lower() if match else ""
+
+
+NO_COMBINATION_LEFT = "no combination left"
+
+
+def narrowed_away(declared: Axes, narrowing: Mapping[str, Sequence[Any]]) -> str:
+    """Why narrowing leaves a sheet no combination: the axes it emptied, what the sheet holds on
+    and what the command line asked for."""
+    emptied = [
+        f"its {axis} {', '.join(map(_text, getattr(declared, axis)))}, "
+        f"--cheatsheet-{axis}={','.join(map(_text, narrowing[axis]))}"
+        for axis in AXES
+        if axis in narrowing and not getattr(declared.narrowed({axis: narrowing[axis]}), axis)
+    ]
+    return f"{NO_COMBINATION_LEFT} ({'; '.join(emptied)})"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def required_device(device: str, required: Collection[str]) -> bool:
+    """Whether ``device`` is one the user requires: named exactly, or by its type."""
+    return device in required or device_type(device) in required
+
+
+def fixture_names(entries: Iterable[str]) -> tuple[str, ...]:
+    """Fixture names, each a Python identifier (it becomes a name in the sheet's namespace)."""
+    names = []
+    for entry in entries:
+        if not entry.isidentifier():
+            raise pytest.UsageError(
+                f"ini option cheatsheet_fixtures: {entry!r} is not a fixture name "
+                "(a Python identifier, e.g. tmp_path)"
+            )
+        if entry not in names:
+            names.append(entry)
+    return tuple(names)
