@@ -105,15 +105,3 @@ def test_a_sheet_of_pure_python_is_counted_once_under_any(sheets: SheetWriter) -
     result.assert_outcomes(passed=2)
     _, table = summary(result)
     assert table == {"any": counts(passed=2)}
-
-
-def test_the_short_summary_says_what_differs_without_repeating_the_location(
-    sheets: SheetWriter,
-) -> None:
-    sheets.write("wrong.md", "```python\n>>> 0.5\n0.54\n```\n")
-    result = sheets.run("-rf")
-    result.assert_outcomes(failed=1)
-    summary = [line for line in result.stdout.lines if line.startswith("FAILED")]
-    assert len(summary) == 1
-    assert summary[0].startswith("FAILED cheatsheet/wrong.md::any::line:2 - expected 0.54, got 0.5")
-    assert "[any]" not in summary[0]

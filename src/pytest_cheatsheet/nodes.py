@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code.code import ExceptionInfo, ReprFileLocation, TerminalRepr, Traceback
+from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
@@ -51,18 +51,6 @@ class ExampleFailure(TerminalRepr):
     location: str
     summary: str
     details: str = ""
-
-    @property
-    def reprcrash(self) -> ReprFileLocation:
-        """What pytest's short summary (``-ra``) and ``--tb=line`` show after the test id, which
-        already says where: what went wrong, and a doctest's first difference."""
-        first = next(
-            (line for line in self.details.split("\n") if line.startswith("First difference:")),
-            "",
-        )
-        message = first.removeprefix("First difference: ") or self.summary
-        path, _, line = self.location.partition(" ")[0].rpartition(":")
-        return ReprFileLocation(path, int(line) if line.isdigit() else 0, message)
 
     def toterminal(self, tw: TerminalWriter) -> None:
         tw.line(f"{self.location}: {self.summary}", red=True, bold=True)
