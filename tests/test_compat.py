@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -516,11 +517,14 @@ def test_a_deliberately_broken_claim_is_printed_after_a_real_run(
     root = sheets.pytester.path
     options = ["--history", "cheatsheet/history", "--output", "cheatsheet/COMPATIBILITY.md"]
     options += ["--root", str(root), "--label", "torch-2.13"]
-    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=8, skipped=0)
+    # The gated block runs on NumPy 2 only (the floors session runs NumPy 1).
+    gated = 0 if int(numpy.__version__.split(".")[0]) >= 2 else 4
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=8 - gated, skipped=gated)
     assert compat.main(["record", str(root / "r.json"), *options]) == 0
     table = (root / "cheatsheet" / "COMPATIBILITY.md").read_bytes()
     sheets.write("torch/a.md", SHEET.replace(">>> 2 + 2\n4", ">>> 2 + 2\n5"))
-    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=6, failed=2)
+    result = sheets.run("--cheatsheet-report=r.json")
+    result.assert_outcomes(passed=6 - gated, failed=2, skipped=gated)
     capsys.readouterr()
     assert compat.main(["record", str(root / "r.json"), *options]) == 1
     out = capsys.readouterr().out
