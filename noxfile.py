@@ -119,9 +119,10 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
 
 
 def _declared_requirements() -> list[Requirement]:
-    """pyproject.toml's dependencies and test extra, as packaging reads them."""
+    """pyproject.toml's dependencies and the test and package extras, as packaging reads them."""
     project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
-    lines = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    lines = [*project["dependencies"], *extras["test"], *extras["package"]]
     return [Requirement(line) for line in lines]
 
 
@@ -147,7 +148,7 @@ def floors(session: nox.Session) -> None:
     session.install(*_torch_requirement(TESTS_TORCH))
     constraints = Path(session.create_tmp()) / "floors.txt"
     constraints.write_text("\n".join(_floor_pins()) + "\n", encoding="utf-8")
-    session.install("-c", str(constraints), "-e", ".[test]")
+    session.install("-c", str(constraints), "-e", ".[test,package]")
     session.run("python", "-m", "pip", "freeze")
     session.run("pytest", *session.posargs)
 
@@ -155,7 +156,7 @@ def floors(session: nox.Session) -> None:
 @nox.session
 def newest(session: nox.Session) -> None:
     """The suite at the newest releases of everything (torch included)."""
-    session.install("--upgrade", "--upgrade-strategy", "eager", "torch", "-e", ".[test]")
+    session.install("--upgrade", "--upgrade-strategy", "eager", "torch", "-e", ".[test,package]")
     session.run("python", "-m", "pip", "freeze")
     session.run("pytest", *session.posargs)
 
