@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pytest_cheatsheet.directives import READER_DEFAULTS
-from pytest_cheatsheet.seam import Region
+from pytest_cheatsheet.seam import Region, region_source
 
 COMBINATION_NAMES = ("device", "dtype", "autocast")
 SHADOWED_NAMES = ("device", "dtype")
@@ -100,16 +100,6 @@ def _bound_names(node: ast.AST) -> Iterator[str]:
             yield alias.asname or alias.name.partition(".")[0]
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield node.name
-
-
-def region_source(region: Region, line: int) -> tuple[str, int] | None:
-    """A code region's source and the sheet line of its first line (``line`` is its step's)."""
-    parsed = region.parsed
-    if isinstance(parsed, doctest.Example):
-        return parsed.source, line
-    if isinstance(parsed, str):
-        return parsed, line + 1 + getattr(parsed, "line_offset", 0)
-    return None
 
 
 def shadowing_message(name: str) -> str:

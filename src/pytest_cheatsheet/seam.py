@@ -253,7 +253,8 @@ class SheetCodeEvaluator(PythonEvaluator):
 
     def __call__(self, example: Example) -> None:
         __tracebackhide__ = True
-        # PythonEvaluator.flags is undocumented: the compiler flags of its future imports.
+        # PythonEvaluator.flags is undocumented: the compiler flags of its future imports;
+        # Lexeme.line_offset too (see region_source).
         source = "\n" * (example.line + example.parsed.line_offset) + example.parsed
         try:
             code = compile(source, example.path, "exec", flags=self.flags, dont_inherit=True)
@@ -619,13 +620,16 @@ def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
     return index >= 0 and spans[index][0] < position < spans[index][1]
 
 
-def region_source(region: Region) -> str | None:
-    """The Python source a region runs: a doctest's statement or a code block's text."""
+def region_source(region: Region, line: int = 0) -> tuple[str, int] | None:
+    """The Python source a region runs (a doctest's statement or a code block's text) and the
+    sheet line its first line is on, ``line`` being the region's step line; else None."""
     parsed = region.parsed
     if isinstance(parsed, doctest.Example):
-        return parsed.source
+        return parsed.source, line
     if isinstance(parsed, str):
-        return parsed
+        # Lexeme.line_offset is undocumented: the lines between the region's start and its
+        # source (the fence line, a MyST directive's options).
+        return parsed, line + 1 + getattr(parsed, "line_offset", 0)
     return None
 
 

@@ -280,9 +280,8 @@ def _heading_at(position: int, headings: list[tuple[int, str]]) -> str:
 
 def _sources(regions: Iterable[ParsedRegion]) -> Iterator[str]:
     for parsed in regions:
-        source = region_source(parsed.region)
-        if source is None:
-            source = skip_condition(parsed.region)
+        code = region_source(parsed.region)
+        source = code[0] if code is not None else skip_condition(parsed.region)
         if source is not None:
             yield source
 
