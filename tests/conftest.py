@@ -39,8 +39,9 @@ def _pytester_runs_without_randomly(
 
 @pytest.fixture
 def sheets(pytester: pytest.Pytester) -> SheetWriter:
-    """Writes Markdown sheets under the pytester project's cheatsheet/ folder."""
-    pytester.makeini("[pytest]\n")
+    """Writes Markdown sheets under the pytester project's cheatsheet/ folder; one item per
+    example (tests of one block's items: tests/test_blocks.py)."""
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     return SheetWriter(pytester)
 
 

@@ -105,10 +105,11 @@ def test_readme_s_adoption_section_verifies_a_project_across_two_dtypes(
     monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))  # as an installed package
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    # softmax.md: reader defaults + 2 doctests on cpu and cuda; myst: 2; rest: 2; README: 2;
-    # sums.py: 1; each in float32 and float64, and one unit test.
-    cpu = (3 + 2 + 2 + 2 + 1) * 2
-    result.assert_outcomes(passed=cpu + 1, skipped=3 * 2)
+    # One item per code block: softmax.md: the reader-defaults block and a doctest block (of 2
+    # examples) on cpu and cuda; myst: 2 blocks; rest: 2; README: 1 (of 2 examples); sums.py:
+    # 1 docstring; each in float32 and float64, and one unit test. The table counts examples.
+    cpu = (2 + 2 + 2 + 1 + 1) * 2
+    result.assert_outcomes(passed=cpu + 1, skipped=2 * 2)
     result.stdout.fnmatch_lines(
         [
             "*cheatsheet: what was verified*",

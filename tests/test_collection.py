@@ -44,7 +44,7 @@ def test_markdown_outside_the_sheet_folders_is_not_collected(sheets: SheetWriter
 
 
 def test_cheatsheet_paths_ini_option_chooses_the_folders(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_paths = docs\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\ncheatsheet_paths = docs\n")
     (pytester.path / "docs").mkdir()
     (pytester.path / "docs" / "a.md").write_text("```python\n>>> 1 + 1\n2\n```\n")
     (pytester.path / "cheatsheet").mkdir()
@@ -120,7 +120,9 @@ def test_sybil_directives_skip_clear_namespace_and_invisible_code_keep_working(
 
 
 def test_an_ini_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWriter) -> None:
-    sheets.pytester.makeini("[pytest]\ncheatsheet_dtypes = float32 float64\n")
+    sheets.pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_dtypes = float32 float64\n"
+    )
     sheets.write(
         "sorted.md",
         """
@@ -135,7 +137,9 @@ def test_an_ini_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWri
 
 
 def test_only_the_used_ini_axis_multiplies(sheets: SheetWriter) -> None:
-    sheets.pytester.makeini("[pytest]\ncheatsheet_dtypes = float32 float64\n")
+    sheets.pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_dtypes = float32 float64\n"
+    )
     sheets.write(
         "dtype_only.md",
         """
@@ -176,7 +180,9 @@ def test_autocast_on_multiplies_runs_and_wraps_examples_in_torch_autocast(
 
 
 def test_autocast_dtype_ini_option_overrides_the_device_default(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_autocast = on\ncheatsheet_autocast_dtype = float16\n")
+    pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_autocast = on\ncheatsheet_autocast_dtype = float16\n"
+    )
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text(
         "```python\n>>> import torch\n"
@@ -186,7 +192,9 @@ def test_autocast_dtype_ini_option_overrides_the_device_default(pytester: pytest
 
 
 def test_ini_defaults_apply_to_sheets_without_a_directive(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float64 float16\n")
+    pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float64 float16\n"
+    )
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text("```python\n>>> dtype.itemsize\n8\n```\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-v")

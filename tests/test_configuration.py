@@ -20,7 +20,11 @@ def write(pytester: pytest.Pytester, name: str, text: str) -> None:
 
 
 def pyproject(pytester: pytest.Pytester, options: str) -> None:
-    write(pytester, "pyproject.toml", "[tool.pytest.ini_options]\n" + textwrap.dedent(options))
+    write(
+        pytester,
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\ncheatsheet_items = "example"\n' + textwrap.dedent(options),
+    )
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -62,7 +66,7 @@ def test_axis_options_in_an_ini_file_take_commas_spaces_and_lines(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makeini(
-        "[pytest]\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float32,\n  float64\n"
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float32,\n  float64\n"
     )
     write(pytester, "cheatsheet/a.md", DTYPE_SHEET)
     run(pytester).assert_outcomes(passed=4)
@@ -182,6 +186,7 @@ def test_bad_ini_values_are_usage_errors_naming_the_option(
 def test_a_narrowing_that_leaves_a_sheet_nothing_is_said_per_sheet(
     pytester: pytest.Pytester,
 ) -> None:
+    pyproject(pytester, "")
     write(
         pytester,
         "cheatsheet/a.md",
@@ -207,6 +212,7 @@ def test_a_narrowing_that_leaves_a_sheet_nothing_is_said_per_sheet(
 def test_a_required_device_that_is_absent_is_an_error_not_a_skip(
     pytester: pytest.Pytester,
 ) -> None:
+    pyproject(pytester, "")
     write(
         pytester,
         "cheatsheet/a.md",

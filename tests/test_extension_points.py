@@ -59,7 +59,9 @@ def test_a_hook_that_raises_errors_the_combination_naming_the_hook(sheets: Sheet
 def test_fixtures_listed_in_the_ini_are_bound_in_the_sheet_namespace(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_fixtures = tmp_path data_folder model\n")
+    pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_fixtures = tmp_path data_folder model\n"
+    )
     pytester.makeconftest(
         """
         import pytest
@@ -91,7 +93,9 @@ def test_fixtures_listed_in_the_ini_are_bound_in_the_sheet_namespace(
 def test_an_unknown_fixture_errors_each_example_with_pytest_s_message(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_fixtures = no_such_fixture\n")
+    pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_fixtures = no_such_fixture\n"
+    )
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text("```python\n>>> 1\n1\n```\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -104,7 +108,7 @@ def test_an_unknown_fixture_errors_each_example_with_pytest_s_message(
 def test_a_fixture_name_that_is_not_an_identifier_is_a_usage_error(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_fixtures = tmp-path\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\ncheatsheet_fixtures = tmp-path\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*cheatsheet_fixtures: 'tmp-path' is not a fixture name*"])

@@ -64,7 +64,7 @@ def write(pytester: pytest.Pytester, name: str, text: str) -> None:
 def test_rest_and_myst_pages_run_across_their_matrix_with_gates_at_their_lines(
     pytester: pytest.Pytester, name: str, text: str
 ) -> None:
-    pytester.makeini("[pytest]\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     write(pytester, name, text)
     result = pytester.runpytest("-p", "no:cacheprovider", "-rsf")
     # Per dtype: the code block and the doctests pass; 'torch.float32' fails on float64 only.
@@ -82,7 +82,7 @@ def test_rest_and_myst_pages_run_across_their_matrix_with_gates_at_their_lines(
 
 
 def test_a_rest_directive_error_names_the_file_line_and_value(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     write(pytester, "bad.rst", ".. cheatsheet: dtypes=float17\n\n>>> 1\n1\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
@@ -90,7 +90,7 @@ def test_a_rest_directive_error_names_the_file_line_and_value(pytester: pytest.P
 
 
 def test_rest_reader_defaults_and_skip_directives_work(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     write(
         pytester,
         "readers.rst",
@@ -145,7 +145,7 @@ def double(x):
 def test_docstrings_of_modules_under_the_paths_run_in_the_module_namespace_across_the_matrix(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makeini("[pytest]\ncheatsheet_paths = src\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\ncheatsheet_paths = src\n")
     package = pytester.path / "src" / "helpers"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -163,6 +163,6 @@ def test_docstrings_of_modules_under_the_paths_run_in_the_module_namespace_acros
 
 
 def test_a_test_module_named_on_the_command_line_is_not_a_sheet(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     pytester.makepyfile(test_x='"""\n>>> 1\n2\n"""\n\ndef test_x():\n    pass\n')
     pytester.runpytest("-p", "no:cacheprovider", "test_x.py").assert_outcomes(passed=1)

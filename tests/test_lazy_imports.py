@@ -20,7 +20,7 @@ def test_a_run_that_collects_no_sheet_imports_neither_torch_nor_numpy(
 ) -> None:
     # Options the plugin validates at start-up, in their usual and aliased spellings.
     pytester.makeini(
-        "[pytest]\ncheatsheet_dtypes = float32 float64 torch.half bfloat16 int64\n"
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_dtypes = float32 float64 torch.half bfloat16 int64\n"
         "cheatsheet_devices = cpu cuda:1 mps\ncheatsheet_autocast = off on\n"
     )
     (pytester.path / "cheatsheet").mkdir()
@@ -32,7 +32,7 @@ def test_a_run_that_collects_no_sheet_imports_neither_torch_nor_numpy(
 
 
 def test_the_first_sheet_collected_imports_torch(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\n")
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text(
         "```python\n>>> import sys\n>>> 'torch' in sys.modules\nTrue\n```\n"

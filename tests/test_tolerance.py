@@ -67,7 +67,9 @@ def test_the_matrix_directive_sets_the_sheets_tolerance(sheets: SheetWriter) -> 
 
 
 def test_ini_options_set_every_sheets_tolerance(sheets: SheetWriter) -> None:
-    sheets.pytester.makeini("[pytest]\ncheatsheet_rtol = 0.05\ncheatsheet_atol = 1e-5\n")
+    sheets.pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_rtol = 0.05\ncheatsheet_atol = 1e-5\n"
+    )
     sheets.write("power.md", power_sheet())
     sheets.run().assert_outcomes(passed=4)
 
@@ -165,7 +167,7 @@ def test_a_tolerance_directive_with_no_block_after_it_is_a_collection_error(
 def test_a_bad_ini_tolerance_is_a_usage_error_naming_the_option(
     sheets: SheetWriter, ini: str, error: str
 ) -> None:
-    sheets.pytester.makeini(f"[pytest]\n{ini}\n")
+    sheets.pytester.makeini(f"[pytest]\ncheatsheet_items = example\n{ini}\n")
     sheets.write("power.md", power_sheet())
     result = sheets.run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR

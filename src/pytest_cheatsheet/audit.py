@@ -25,7 +25,7 @@ from pytest_cheatsheet.checker import (
     significant_digits,
     tokenize,
 )
-from pytest_cheatsheet.summary import AUDIT_PROPERTY, example_properties
+from pytest_cheatsheet.summary import example_properties, example_results, outcome_of
 
 if TYPE_CHECKING:
     import pytest
@@ -188,22 +188,24 @@ class AuditRecorder:
         self.nothing: dict[str, set[int]] = defaultdict(set)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call":
-            return
+        outcome = outcome_of(report)
         example = example_properties(report)
-        audit = next((v for k, v in report.user_properties if k == AUDIT_PROPERTY), None)
-        if example is None or not isinstance(audit, dict):
+        if report.when != "call" or example is None or outcome is None:
             return
-        sheet, line, combination = example["sheet"], example["line"], example["combination"]
-        if audit["checks_nothing"]:
-            self.nothing[sheet].add(line)
-        for output in audit["outputs"]:
-            self.outputs += 1
-            self.tried[combination] += output["perturbations"]
-            self.caught[combination] += output["caught"]
-            self.within[combination] += output["within_tolerance"]
-            if output["survivors"]:
-                self.weak[(sheet, line)][combination] = output["survivors"]
+        sheet, combination = example["sheet"], example["combination"]
+        for line, _, result in example_results(report, outcome):
+            audit = result.get("audit") if result is not None else None
+            if not isinstance(audit, dict):
+                continue
+            if audit["checks_nothing"]:
+                self.nothing[sheet].add(line)
+            for output in audit["outputs"]:
+                self.outputs += 1
+                self.tried[combination] += output["perturbations"]
+                self.caught[combination] += output["caught"]
+                self.within[combination] += output["within_tolerance"]
+                if output["survivors"]:
+                    self.weak[(sheet, line)][combination] = output["survivors"]
 
     def lines(self) -> list[str]:
         lines = []

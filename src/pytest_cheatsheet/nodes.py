@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import traceback
 import unittest
 import warnings
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code.code import ExceptionInfo, TerminalRepr, Traceback
+from _pytest._code.code import ExceptionInfo, ExceptionRepr, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 
 import pytest_cheatsheet
@@ -24,17 +25,19 @@ from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
-from pytest_cheatsheet.runner import CombinationRunner
+from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import (
     SYBIL_DIRECTORY,
+    DoctestExample,
     DoctestMismatch,
     DoctestRaised,
     Sybil,
     SybilFailure,
     module_namespace,
+    region_source,
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import AUDIT_PROPERTY, EXAMPLE_PROPERTY, FAILURE_PROPERTY
+from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
@@ -51,6 +54,10 @@ class ExampleFailure(TerminalRepr):
     location: str
     summary: str
     details: str = ""
+    sections: list[tuple[str, str, str]] = field(default_factory=list)  # as ExceptionRepr's
+
+    def addsection(self, name: str, content: str, sep: str = "-") -> None:
+        self.sections.append((name, content, sep))
 
     def toterminal(self, tw: TerminalWriter) -> None:
         tw.line(f"{self.location}: {self.summary}", red=True, bold=True)
@@ -58,6 +65,9 @@ class ExampleFailure(TerminalRepr):
             tw.line("")
             for line in self.details.rstrip("\n").split("\n"):
                 tw.line(line)
+        for name, content, sep in self.sections:
+            tw.sep(sep, name)
+            tw.line(content)
 
 
 def failure_data(error: BaseException) -> dict[str, Any]:
@@ -115,6 +125,7 @@ class Settings:
     update: bool = False
     required_devices: frozenset[str] = frozenset()
     fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
+    items: str = "block"  # one item per code block, or per example ("example")
     sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
     audit: bool = False
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
@@ -246,6 +257,17 @@ class GateSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         self.line = line
 
 
+class PassedUnderXfail(Exception):
+    """Examples of a block under an xfail gate passed while others failed: each example of such a
+    block is expected to fail (as each would, strictly, as an item of its own)."""
+
+    def __init__(self, reason: str, lines: list[int]) -> None:
+        where = ", ".join(map(str, lines))
+        super().__init__(
+            f"expected to fail ({reason}), but line{'s' if len(lines) > 1 else ''} {where} passed"
+        )
+
+
 class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """A combination's device is absent here: its examples are skipped."""
 
@@ -262,8 +284,9 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
 
 def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
     """A sheet error (a failing directive, a block that cannot run) is a failure even under an
-    xfail gate: the gate expects the example's code to fail, not the sheet to be broken."""
-    if isinstance(error, SheetError) and hasattr(report, "wasxfail"):
+    xfail gate: the gate expects the example's code to fail, not the sheet to be broken; so is
+    an example of an xfail block that passed."""
+    if isinstance(error, (SheetError, PassedUnderXfail)) and hasattr(report, "wasxfail"):
         report.outcome = "failed"
         del report.wasxfail
 
@@ -326,8 +349,13 @@ class CombinationCollector(pytest.Collector):
         )
 
     def collect(self) -> Iterator[ExampleItem]:
-        for step in self.sheet.examples:
-            yield ExampleItem.from_parent(self, name=f"line:{step.line}", step=step)
+        groups: list[tuple[Step, ...]]
+        if self.config.stash[SETTINGS].items == "example":
+            groups = [(step,) for step in self.sheet.examples]
+        else:
+            groups = self.sheet.blocks
+        for steps in groups:
+            yield ExampleItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
     def setup(self) -> None:
         device = self.combination.target_device
@@ -346,14 +374,19 @@ class CombinationCollector(pytest.Collector):
 
 
 class ExampleItem(pytest.Item):
-    """One example of a sheet in one combination."""
+    """One code block of a sheet in one combination: its examples run in order, each with an
+    outcome of its own in the report (with ``cheatsheet_items = example``, one example)."""
 
     gate_skip: GateSkip | None = None
     fixture_values: Mapping[str, Any] = {}
+    expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
+    failing_step: Step | None = None  # the example whose failure the item reports
 
-    def __init__(self, *, step: Step, **kwargs: Any) -> None:
+    def __init__(self, *, steps: tuple[Step, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.step = step
+        self.steps = steps
+        self.step = step = steps[0]
+        self.results: list[dict[str, Any]] = []  # each example's result, from its last run
         parent = self.parent
         assert isinstance(parent, CombinationCollector)
         self.combination_collector = parent
@@ -368,6 +401,7 @@ class ExampleItem(pytest.Item):
                     "combination": parent.combination.id,
                     "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
+                    "examples": [[each.line, each.heading] for each in steps],
                 },
             )
         )
@@ -376,11 +410,13 @@ class ExampleItem(pytest.Item):
         versions = installed_versions()
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
-        for gate in step.gates:
+        for gate in step.gates:  # a block's examples share its gates
             if gate.kind == "requires" and not gate.requirements_hold(versions):
                 self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
+                if not self.config.option.runxfail:
+                    self.expected_to_fail = gate.xfail_reason()
 
     def getparent(self, cls: Any) -> Any:
         # A module-scoped fixture lives as long as the sheet (as in Sybil's pytest integration).
@@ -394,24 +430,64 @@ class ExampleItem(pytest.Item):
         self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
 
     def runtest(self) -> None:
+        """Run the block's examples in order; each one runs whatever the earlier ones did, as
+        when each is its own item. The first failure is the item's."""
         __tracebackhide__ = True
         runner = self.combination_collector.runner
+        self.results = []
+        self.user_properties.append((RESULTS_PROPERTY, self.results))
+        self.failing_step = None
+        first_failure: BaseException | None = None
+        for step in self.steps:
+            error = self._run_step(runner, step)
+            if error is not None and first_failure is None:
+                first_failure, self.failing_step = error, step
+        if first_failure is not None:
+            self.user_properties.append((FAILURE_PROPERTY, failure_data(first_failure)))
+        if self.expected_to_fail is not None:
+            self._judge_expected_failures(first_failure)
+        if first_failure is not None:
+            raise first_failure
+        if all(result["outcome"] == "skipped" for result in self.results):
+            raise pytest.skip.Exception(self.results[0]["reason"], _use_item_location=True)
+
+    def _run_step(self, runner: CombinationRunner, step: Step) -> BaseException | None:
+        """Run one example, record its result; return its failure, if it failed."""
+        __tracebackhide__ = True
+        result: dict[str, Any] = {"line": step.line, "outcome": "passed", "reason": ""}
+        self.results.append(result)
+        started = time.perf_counter()
         try:
-            runner.run(self.step, self.fixture_values)
-        except unittest.SkipTest as skip:
-            # Report Sybil's skips at the example's line, as pytest does for skip markers
-            # (``_use_item_location`` is pytest's own, undocumented switch for that).
-            raise pytest.skip.Exception(str(skip), _use_item_location=True) from None
-        except pytest.skip.Exception:
+            runner.run(step, self.fixture_values)
+        except (unittest.SkipTest, pytest.skip.Exception) as skip:
+            # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
+            result.update(outcome="skipped", reason=str(skip))
+        except STOPS:  # Ctrl-C, pytest.exit, a timeout: the block stops here
             raise
         except BaseException as error:
-            self.user_properties.append((FAILURE_PROPERTY, failure_data(error)))
-            raise
+            result.update(outcome="failed", **failure_data(error))
+            return error
         finally:
+            result["duration"] = time.perf_counter() - started
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:
-                self.user_properties.append((AUDIT_PROPERTY, audit_of(self.step, runner)))
+                result["audit"] = audit_of(step, runner)
+        return None
+
+    def _judge_expected_failures(self, first_failure: BaseException | None) -> None:
+        """Under an xfail gate every example of the block must fail, as each would as an item
+        of its own: one that passes fails the block (strictly), naming its line."""
+        assert self.expected_to_fail is not None
+        passed = []
+        for result in self.results:
+            if result["outcome"] == "failed":
+                result.update(outcome="xfailed", reason=self.expected_to_fail)
+            elif result["outcome"] == "passed":
+                result.update(outcome="failed", reason=f"[XPASS(strict)] {self.expected_to_fail}")
+                passed.append(result["line"])
+        if first_failure is not None and passed:
+            raise PassedUnderXfail(self.expected_to_fail, passed)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return (
@@ -420,12 +496,24 @@ class ExampleItem(pytest.Item):
             f"{self._location()} [{self.combination_collector.name}]",
         )
 
-    def _location(self) -> str:
-        """``cheatsheet/x.md:42``: the sheet's node id and the example's line."""
+    def _location(self, line: int | None = None) -> str:
+        """``cheatsheet/x.md:42``: the sheet's node id and the failing (else first) example's
+        line."""
         sheet_file = self.combination_collector.parent
-        return f"{sheet_file.nodeid if sheet_file else self.path}:{self.step.line}"
+        if line is None:
+            line = (self.failing_step or self.step).line
+        return f"{sheet_file.nodeid if sheet_file else self.path}:{line}"
 
     def repr_failure(
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        failure = self._repr_failure(excinfo, style)
+        block = self._block_outcomes()
+        if block and isinstance(failure, (ExceptionRepr, ExampleFailure)):
+            failure.addsection(f"the examples of this block ({len(self.steps)})", block)
+        return failure
+
+    def _repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
@@ -433,11 +521,12 @@ class ExampleItem(pytest.Item):
             details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
             return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
-            sheet_file = self.combination_collector.parent
-            location = f"{sheet_file.nodeid if sheet_file else self.path}:{excinfo.value.line}"
+            location = self._location(excinfo.value.line)
             return ExampleFailure(
                 f"{location} [{self.combination_collector.name}]", excinfo.value.message
             )
+        if isinstance(excinfo.value, PassedUnderXfail):
+            return ExampleFailure(where, str(excinfo.value))
         if isinstance(excinfo.value, SyntaxError) and excinfo.value.filename == str(self.path):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
             return ExampleFailure(where, "invalid Python", error)
@@ -446,6 +535,25 @@ class ExampleItem(pytest.Item):
             # from its first line; the short style shows the failing lines of the sheet.
             style = "short"
         return super().repr_failure(excinfo, style)
+
+    def _block_outcomes(self) -> str:
+        """Each example of a block of several, its outcome and its first line of code, the
+        failing one marked: what ran before the failure, and what failed after it."""
+        if len(self.steps) < 2:
+            return ""
+        outcomes = {result["line"]: result["outcome"] for result in self.results}
+        lines = []
+        for step in self.steps:
+            marker = ">" if step is self.failing_step else " "
+            code = region_source(step.region)
+            first = code[0].strip().split("\n")[0] if code is not None else ""
+            if isinstance(step.region.parsed, DoctestExample):
+                first = f">>> {first}"
+            if len(first) > 72:
+                first = first[:71] + "…"
+            outcome = outcomes.get(step.line, "not run")
+            lines.append(f"{marker} line {step.line:<5} {outcome:<8} {escape_surrogates(first)}")
+        return "\n".join(lines)
 
     def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
         """Hide pytest's, Sybil's and this plugin's frames: show the sheet's."""

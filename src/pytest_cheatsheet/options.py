@@ -16,6 +16,7 @@ from pytest_cheatsheet.matrix import AXES, Axes, device_type, split_values
 
 DEFAULT_PATHS = ("cheatsheet",)
 DEFAULT_LANGUAGES = ("python", "py", "python3", "pycon")
+ITEM_GRANULARITIES = ("block", "example")  # one item per code block, or per ``>>>`` example
 _GLOB_CHARACTERS = re.compile(r"[*?[]")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_.+#-]+")
 _INFO_LANGUAGE = re.compile(r"[^\s{,]+")
@@ -39,6 +40,17 @@ def words(value: Any, source: str) -> list[str]:
 
 def ini_words(config: pytest.Config, name: str) -> list[str]:
     return words(config.getini(name), f"ini option {name}")
+
+
+def item_granularity(config: pytest.Config) -> str:
+    """What one item is (``cheatsheet_items``): ``block`` (the default) or ``example``."""
+    given = ini_words(config, "cheatsheet_items")
+    if len(given) != 1 or given[0].lower() not in ITEM_GRANULARITIES:
+        raise pytest.UsageError(
+            f"ini option cheatsheet_items: {' '.join(given) or 'nothing'!r} is not one of "
+            f"{', '.join(ITEM_GRANULARITIES)} (one item per code block, or per >>> example)"
+        )
+    return given[0].lower()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pytest_cheatsheet.options import (
     NO_COMBINATION_LEFT,
     fixture_names,
     ini_words,
+    item_granularity,
     languages,
     sheet_paths,
 )
@@ -77,6 +78,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "code-block languages that run (default: python py python3 pycon)",
         type="linelist",
         default=list(DEFAULT_LANGUAGES),
+    )
+    parser.addini(
+        "cheatsheet_items",
+        "what one test item is: block (a code block, the default) or example (one >>> example)",
+        default="block",
     )
     parser.addini(
         "cheatsheet_fixtures",
@@ -170,6 +176,7 @@ def pytest_configure(config: pytest.Config) -> None:
         update=config.getoption("cheatsheet_update"),
         required_devices=frozenset(required_devices),
         fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),
+        items=item_granularity(config),
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
     )

@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_cheatsheet.summary import (
-    AUDIT_PROPERTY,
     environment,
     example_properties,
+    example_results,
     failure_of,
     outcome_of,
     skip_reason,
@@ -79,42 +79,52 @@ class Report:
         self.records: dict[str, Record] = {}
 
     def add(self, report: pytest.TestReport) -> None:
-        record = self.records.get(report.nodeid)
         properties = example_properties(report)
-        if record is None:
-            if properties is None:
-                return
-            # Until its call reports, an example has not passed: a run that never completes
-            # (Ctrl-C, a crashed worker) leaves it an error.
-            record = self.records[report.nodeid] = Record(
-                sheet=properties["sheet"],
-                line=properties["line"],
-                heading=properties["heading"],
-                combination=properties["combination"],
-                outcome="error",
-                reason=INCOMPLETE,
-                duration=0.0,
-            )
-        record.duration += report.duration
-        for name, value in report.user_properties:
-            if name == AUDIT_PROPERTY and isinstance(value, dict):
-                record.audit = value
-        outcome = outcome_of(report)
-        if outcome is None:
-            if report.failed and report.when not in ("setup", "call", "teardown"):
-                outcome = "error"  # pytest-xdist's report of a crashed worker (when="???")
-            else:
-                return
-        if outcome == "error" and record.outcome == "failed":
+        if properties is None:
             return
-        record.outcome = outcome
-        record.reason = _reason(report, outcome)
+        outcome = outcome_of(report)
+        if outcome is None and report.failed and report.when not in ("setup", "call", "teardown"):
+            outcome = "error"  # pytest-xdist's report of a crashed worker (when="???")
+        item_reason = _reason(report, outcome) if outcome is not None else ""
         if report.when not in ("setup", "call", "teardown"):
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
-            record.reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
-        failure = failure_of(report) if outcome == "failed" and report.when == "call" else None
-        record.expected = failure.get("expected") if failure else None
-        record.printed = failure.get("printed") if failure else None
+            item_reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
+        item_failure = failure_of(report) if report.when == "call" else None
+        for index, (line, heading, result) in enumerate(example_results(report, outcome or "")):
+            key = f"{report.nodeid}:{line}"
+            record = self.records.get(key)
+            if record is None:
+                # Until its call reports, an example has not passed: a run that never completes
+                # (Ctrl-C, a crashed worker) leaves it an error.
+                record = self.records[key] = Record(
+                    sheet=properties["sheet"],
+                    line=line,
+                    heading=heading,
+                    combination=properties["combination"],
+                    outcome="error",
+                    reason=INCOMPLETE,
+                    duration=0.0,
+                )
+            if result is not None:
+                record.duration += result.get("duration", 0.0)
+                if isinstance(result.get("audit"), dict):
+                    record.audit = result["audit"]
+            elif index == 0:
+                record.duration += report.duration  # set-up and teardown: the block's first
+            if outcome is None:
+                continue
+            each = result["outcome"] if result is not None else outcome
+            if each == "error" and record.outcome == "failed":
+                continue
+            record.outcome = each
+            failure = result if result is not None else item_failure
+            record.reason = (
+                str(result["reason"])[:MAX_REASON] if result is not None else item_reason
+            )
+            if each == "failed" and failure is not None:
+                record.expected, record.printed = failure.get("expected"), failure.get("printed")
+            else:
+                record.expected = record.printed = None
 
     def document(self, devices: list[str]) -> dict[str, Any]:
         env = environment(devices)

@@ -25,7 +25,7 @@ from pytest_cheatsheet.update import ExpectedOutputUpdate
 
 # What stops the set-up of an example instead of counting as an earlier example's failure:
 # Ctrl-C, pytest.exit(), and pytest.fail(), which is how pytest-timeout's timeout arrives.
-_STOPS = (KeyboardInterrupt, pytest.exit.Exception, pytest.fail.Exception)
+STOPS = (KeyboardInterrupt, pytest.exit.Exception, pytest.fail.Exception)
 
 
 def _directive_owners(sheet: Sheet, runnable: set[int]) -> dict[int, int]:
@@ -212,7 +212,7 @@ class CombinationRunner:
                 self.document.evaluate(earlier.index, gated=gated)
             else:
                 self._evaluate(earlier)
-        except _STOPS:
+        except STOPS:
             raise
         except BaseException:
             pass

@@ -81,6 +81,7 @@ class Step:
     gates: tuple[Gate, ...] = ()
     rebinds_combination: bool = False  # the last step of a reader-defaults block
     tolerance: ToleranceOverride | None = None  # a tolerance directive before its block
+    block: tuple[int, int] | None = None  # (start, end) of the code block that holds it
 
 
 @dataclass
@@ -95,8 +96,30 @@ class Sheet:
 
     @cached_property
     def examples(self) -> list[Step]:
-        """The steps that are examples (items), in file order."""
+        """The steps that are examples, in file order."""
         return [step for step in self.steps if step.is_example]
+
+    @cached_property
+    def blocks(self) -> list[tuple[Step, ...]]:
+        """The examples grouped by the code block that holds them, in file order. Examples in no
+        block (reST ``>>>`` paragraphs) group by paragraph: only blank space between them."""
+        groups: list[list[Step]] = []
+        previous: Step | None = None
+        for step in self.steps:
+            if not step.is_example:
+                previous = None  # a directive between two examples parts them
+                continue
+            if previous is not None and (
+                step.block == previous.block
+                if step.block is not None
+                else previous.block is None
+                and not self.text[previous.region.end : step.region.start].strip()
+            ):
+                groups[-1].append(step)
+            else:
+                groups.append([step])
+            previous = step
+        return [tuple(group) for group in groups]
 
 
 def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
@@ -151,6 +174,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 gates=gates_by_block.get(block, ()) if block is not None else (),
                 rebinds_combination=index in rebinding,
                 tolerance=tolerances.get(block) if block is not None else None,
+                block=block,
             )
         )
     warnings = shadowing_warnings(steps, reader_blocks)

@@ -17,7 +17,9 @@ EXAMPLE_PROPERTY = "cheatsheet"
 # A failed example's reason and, for a doctest whose output differs, what it expected and what
 # it printed: carried as data, so that nothing reads them back out of the failure's text.
 FAILURE_PROPERTY = "cheatsheet_failure"
-AUDIT_PROPERTY = "cheatsheet_audit"  # see audit.py
+# Each example's own result in a block item's call: line, outcome, reason, duration, and a
+# failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
+RESULTS_PROPERTY = "cheatsheet_results"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 
 
@@ -27,6 +29,28 @@ def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
         if name == EXAMPLE_PROPERTY and isinstance(value, dict):
             return value
     return None
+
+
+def example_results(
+    report: pytest.TestReport, outcome: str
+) -> list[tuple[int, str, dict[str, Any] | None]]:
+    """(line, heading, result) of each example of the item this report is about: ``result`` is
+    the example's own, from the block's call, else None (``outcome``, the report's, is each
+    example's: a skipped or failed set-up, an interrupted block)."""
+    properties = example_properties(report) or {}
+    listed = properties.get("examples") or [[properties.get("line", 0), properties.get("heading")]]
+    results: dict[int, dict[str, Any]] = {}
+    if report.when == "call":
+        for name, value in report.user_properties:
+            if name == RESULTS_PROPERTY and isinstance(value, list):
+                results = {result["line"]: result for result in value}  # the last run's
+    found = []
+    for line, heading in listed:
+        result = results.get(line)
+        if result is not None and outcome == "xpassed":  # a non-strict xfail: the item's
+            result = dict(result, outcome="xpassed")
+        found.append((int(line), str(heading or ""), result))
+    return found
 
 
 def failure_of(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -75,9 +99,12 @@ class Tally:
             return
         combination = str(properties["combination"])
         self.devices.add(properties.get("device") or "cpu")
-        self.counts[combination][outcome] += 1
-        if outcome == "skipped":
-            self.skip_reasons[combination][skip_reason(report)] += 1
+        for _, _, result in example_results(report, outcome):
+            each = result["outcome"] if result is not None else outcome
+            self.counts[combination][each] += 1
+            if each == "skipped":
+                reason = result["reason"] if result is not None else skip_reason(report)
+                self.skip_reasons[combination][reason] += 1
 
     def lines(self) -> list[str]:
         if not self.counts:
