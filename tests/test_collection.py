@@ -181,7 +181,8 @@ def test_autocast_on_multiplies_runs_and_wraps_examples_in_torch_autocast(
 
 def test_autocast_dtype_ini_option_overrides_the_device_default(pytester: pytest.Pytester) -> None:
     pytester.makeini(
-        "[pytest]\ncheatsheet_items = example\ncheatsheet_autocast = on\ncheatsheet_autocast_dtype = float16\n"
+        "[pytest]\ncheatsheet_items = example\n"
+        "cheatsheet_autocast = on\ncheatsheet_autocast_dtype = float16\n"
     )
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text(
@@ -193,7 +194,8 @@ def test_autocast_dtype_ini_option_overrides_the_device_default(pytester: pytest
 
 def test_ini_defaults_apply_to_sheets_without_a_directive(pytester: pytest.Pytester) -> None:
     pytester.makeini(
-        "[pytest]\ncheatsheet_items = example\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float64 float16\n"
+        "[pytest]\ncheatsheet_items = example\n"
+        "cheatsheet_devices = cpu\ncheatsheet_dtypes = float64 float16\n"
     )
     (pytester.path / "cheatsheet").mkdir()
     (pytester.path / "cheatsheet" / "a.md").write_text("```python\n>>> dtype.itemsize\n8\n```\n")

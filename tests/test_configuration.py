@@ -66,7 +66,8 @@ def test_axis_options_in_an_ini_file_take_commas_spaces_and_lines(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makeini(
-        "[pytest]\ncheatsheet_items = example\ncheatsheet_devices = cpu\ncheatsheet_dtypes = float32,\n  float64\n"
+        "[pytest]\ncheatsheet_items = example\n"
+        "cheatsheet_devices = cpu\ncheatsheet_dtypes = float32,\n  float64\n"
     )
     write(pytester, "cheatsheet/a.md", DTYPE_SHEET)
     run(pytester).assert_outcomes(passed=4)

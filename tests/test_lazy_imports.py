@@ -20,7 +20,8 @@ def test_a_run_that_collects_no_sheet_imports_neither_torch_nor_numpy(
 ) -> None:
     # Options the plugin validates at start-up, in their usual and aliased spellings.
     pytester.makeini(
-        "[pytest]\ncheatsheet_items = example\ncheatsheet_dtypes = float32 float64 torch.half bfloat16 int64\n"
+        "[pytest]\ncheatsheet_items = example\n"
+        "cheatsheet_dtypes = float32 float64 torch.half bfloat16 int64\n"
         "cheatsheet_devices = cpu cuda:1 mps\ncheatsheet_autocast = off on\n"
     )
     (pytester.path / "cheatsheet").mkdir()
