@@ -264,7 +264,8 @@ class PassedUnderXfail(Exception):
     def __init__(self, reason: str, lines: list[int]) -> None:
         where = ", ".join(map(str, lines))
         super().__init__(
-            f"expected to fail ({reason}), but line{'s' if len(lines) > 1 else ''} {where} passed"
+            f"passed (line{'s' if len(lines) > 1 else ''} {where}), but the xfail gate expects "
+            f"every example of this block to fail: {reason}"
         )
 
 
@@ -487,6 +488,7 @@ class ExampleItem(pytest.Item):
                 result.update(outcome="failed", reason=f"[XPASS(strict)] {self.expected_to_fail}")
                 passed.append(result["line"])
         if first_failure is not None and passed:
+            self.failing_step = next(step for step in self.steps if step.line == passed[0])
             raise PassedUnderXfail(self.expected_to_fail, passed)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
