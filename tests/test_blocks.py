@@ -185,7 +185,17 @@ True
 """
 
 
-@pytest.mark.parametrize("extra", [(), ("-n", "2"), ("-n", "2", "--dist", "loadscope")])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (),
+        ("-n", "2"),
+        ("-n", "2", "--dist", "loadscope"),
+        ("-p", "randomly"),
+        ("--reruns", "1"),
+        ("--timeout", "60"),
+    ],
+)
 def test_a_sheet_with_wrong_outputs_has_the_same_verdicts_in_both_granularities(
     pytester: pytest.Pytester, extra: tuple[str, ...]
 ) -> None:
