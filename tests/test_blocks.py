@@ -309,3 +309,29 @@ def test_a_block_whose_examples_are_all_skipped_is_skipped(pytester: pytest.Pyte
     result = run(pytester, "--cheatsheet-dtypes=float32", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED [[]1[]] cheatsheet/a.md:4: not on this page"])
+
+
+DRAWS = """\
+```python
+>>> import random
+>>> random.random()
+0.8444218515250481
+```
+
+```python
+>>> random.random()
+0.7579544029403025
+>>> random.random()
+0.420571580830845
+```
+"""
+
+
+@pytest.mark.parametrize("items", ["block", "example"])
+def test_pytest_randomly_changes_no_draw_of_a_sheet_in_either_granularity(
+    pytester: pytest.Pytester, items: str
+) -> None:
+    write(pytester, items, {"draws.md": DRAWS})
+    expected = 2 if items == "block" else 4
+    run(pytester).assert_outcomes(passed=expected)
+    run(pytester, "-p", "randomly").assert_outcomes(passed=expected)  # reseeds every item

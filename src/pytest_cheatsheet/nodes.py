@@ -439,10 +439,11 @@ class ExampleItem(pytest.Item):
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failing_step = None
         first_failure: BaseException | None = None
-        for step in self.steps:
-            error = self._run_step(runner, step)
-            if error is not None and first_failure is None:
-                first_failure, self.failing_step = error, step
+        with runner.resumed():
+            for step in self.steps:
+                error = self._run_step(runner, step)
+                if error is not None and first_failure is None:
+                    first_failure, self.failing_step = error, step
         if first_failure is not None:
             self.user_properties.append((FAILURE_PROPERTY, failure_data(first_failure)))
         if self.expected_to_fail is not None:

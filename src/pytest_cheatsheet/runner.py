@@ -139,38 +139,43 @@ class CombinationRunner:
         __tracebackhide__ = True
         if self.document is None:
             self.start()
-        else:
-            # Between two items other code may have drawn from or reseeded the random streams
-            # (pytest-randomly reseeds before every item): continue this run's own streams.
+        if step.index < self.next_index:
+            assert self._state is not None
+            # Warnings stay as pytest set them for this item: its own warnings must reach it.
+            self._state.restore(warnings=False)
+            self._open_namespace()
+        if names:
+            assert self.document is not None
+            self.document.namespace.update(names)
+        while self.next_index < step.index:
+            earlier = self.sheet.steps[self.next_index]
+            self.next_index += 1  # a step that fails as set-up is not replayed again
+            self._replay(earlier, step)
+        self.next_index = step.index + 1
+        self.take_updates()
+        if step.index != self._last_example:
+            self._evaluate(step)
+            return
+        # Directives after the last example have no item of their own: a failing one fails
+        # the last example (even one expected to fail), naming its own line.
+        try:
+            self._evaluate(step)
+        finally:
+            while self.next_index < len(self.sheet.steps):
+                trailing = self.sheet.steps[self.next_index]
+                self.next_index += 1
+                if not trailing.is_example:  # a gated example after it does not run
+                    self._evaluate(trailing)
+
+    @contextlib.contextmanager
+    def resumed(self) -> Iterator[None]:
+        """An item's turn to run steps: between two items other code may have drawn from or
+        reseeded the random streams (pytest-randomly reseeds before every item), so this run's
+        own streams are put back first and kept after (once an item: it costs 0.1 ms)."""
+        if self.document is not None:
             self._random.restore()
         try:
-            if step.index < self.next_index:
-                assert self._state is not None
-                # Warnings stay as pytest set them for this item: its own warnings must reach it.
-                self._state.restore(warnings=False)
-                self._open_namespace()
-            if names:
-                assert self.document is not None
-                self.document.namespace.update(names)
-            while self.next_index < step.index:
-                earlier = self.sheet.steps[self.next_index]
-                self.next_index += 1  # a step that fails as set-up is not replayed again
-                self._replay(earlier, step)
-            self.next_index = step.index + 1
-            self.take_updates()
-            if step.index != self._last_example:
-                self._evaluate(step)
-                return
-            # Directives after the last example have no item of their own: a failing one fails
-            # the last example (even one expected to fail), naming its own line.
-            try:
-                self._evaluate(step)
-            finally:
-                while self.next_index < len(self.sheet.steps):
-                    trailing = self.sheet.steps[self.next_index]
-                    self.next_index += 1
-                    if not trailing.is_example:  # a gated example after it does not run
-                        self._evaluate(trailing)
+            yield
         finally:
             self._random.capture()
 
