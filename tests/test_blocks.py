@@ -185,6 +185,17 @@ True
 """
 
 
+# The serial verdicts of WRONG one item per example, worked out once for the tests below.
+_BY_EXAMPLE: dict[tuple[Any, ...], str] = {}
+
+
+def by_example(pytester: pytest.Pytester) -> dict[tuple[Any, ...], str]:
+    if not _BY_EXAMPLE:
+        write(pytester, "example", {"wrong.md": WRONG})
+        _BY_EXAMPLE.update(verdicts(pytester, "--cheatsheet-dtypes=float32"))
+    return _BY_EXAMPLE
+
+
 @pytest.mark.parametrize(
     "extra",
     [
@@ -199,11 +210,10 @@ True
 def test_a_sheet_with_wrong_outputs_has_the_same_verdicts_in_both_granularities(
     pytester: pytest.Pytester, extra: tuple[str, ...]
 ) -> None:
-    write(pytester, "example", {"wrong.md": WRONG})
-    by_example = verdicts(pytester, "--cheatsheet-dtypes=float32", *extra)
+    expected = by_example(pytester)
     write(pytester, "block", {"wrong.md": WRONG})
     by_block = verdicts(pytester, "--cheatsheet-dtypes=float32", *extra)
-    assert by_block == by_example
+    assert by_block == expected
     outcomes = sorted(by_block.values())
     assert outcomes.count("failed") == 4  # floor(2.5), total (twice), the plain block
     assert outcomes.count("xfailed") == 2
