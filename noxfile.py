@@ -225,11 +225,3 @@ def bench(session: nox.Session) -> None:
     session.install(*_torch_requirement(TESTS_TORCH))
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
-
-
-@nox.session
-def realworld(session: nox.Session) -> None:
-    """Real packages' Markdown (sdists from PyPI) under bare Sybil and the plugin, compared."""
-    session.install(*_torch_requirement(TESTS_TORCH))
-    session.install("-e", ".[test]")
-    session.run("python", "benchmarks/realworld.py", *session.posargs)
