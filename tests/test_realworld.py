@@ -51,6 +51,7 @@ REASONS = {
     "line-drift": "Sybil's line for a doctest in an indented or quoted block drifts; ours is >>>'s",
     "malformed": "a malformed doctest fails only its block; Sybil cannot collect the file",
     "illustration": "code inside a fenced block that is not Python (````markdown) is text, not run",
+    "block": "one item per code block: the block's outcome at its first line (cheatsheet_items)",
 }
 
 # line, bare Sybil's outcome, the plugin's, the reason where they differ
