@@ -221,15 +221,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against plain exec and bare Sybil; prints the table of times and ratios."""
+    """benchmarks/bench.py: the plugin against bare Sybil and plain exec, as CPU-time ratios."""
     session.install(*_torch_requirement(TESTS_TORCH))
     session.install("-e", ".[test]")
-    session.run("python", "benchmarks/run.py", *session.posargs)
-
-
-@nox.session
-def realworld(session: nox.Session) -> None:
-    """Real packages' Markdown (sdists from PyPI) under bare Sybil and the plugin, compared."""
-    session.install(*_torch_requirement(TESTS_TORCH))
-    session.install("-e", ".[test]")
-    session.run("python", "benchmarks/realworld.py", *session.posargs)
+    session.run("python", "benchmarks/bench.py", *session.posargs)

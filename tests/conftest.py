@@ -1,29 +1,12 @@
 from __future__ import annotations
 
-import importlib.util
-import sys
 import textwrap
-from pathlib import Path
-from types import ModuleType
 
 import hypothesis  # noqa: F401 - imported lazily by its pytest plugin; pytester would re-import it
 import pytest
 import torch._dynamo  # noqa: F401 - imported lazily by torch; pytester would unload and re-import it
 
 pytest_plugins = ["pytester"]
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def load_benchmark(name: str) -> ModuleType:
-    """Import ``benchmarks/<name>.py``, which is a script folder, not a package."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(autouse=True)

@@ -155,7 +155,7 @@ def test_the_sdist_holds_the_readme_pyproject_sources_and_tests(dist: Dist) -> N
 
 def test_the_sdist_holds_everything_its_tests_need(dist: Dist) -> None:
     names = _sdist_names(dist)
-    needed = {"tests/conftest.py", "benchmarks/run.py", "benchmarks/realworld.py"}
+    needed = {"tests/conftest.py", "benchmarks/bench.py"}
     needed |= {f"tests/realworld/{path.name}" for path in (ROOT / "tests/realworld").glob("*.md")}
     assert needed <= names
 

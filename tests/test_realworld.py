@@ -1,232 +1,307 @@
-"""Markdown written like public tutorials runs under pytest-cheatsheet as under bare Sybil.
+"""Markdown written like public tutorials: what bare Sybil and the plugin do with each line.
 
 The fixtures in tests/realworld/ (IPython magics, intentional errors, untagged output blocks,
 ``pycon``/``py``/``python3`` blocks, ``In [1]:`` prompts, nested lists, HTML comments, tables,
-front matter, very long lines) run in process through bare Sybil's pytest integration
-(``-p no:cheatsheet``) and through the plugin; benchmarks/realworld.py, which does the same for
-the Markdown of real packages, pairs their examples in file order and puts each difference down
-to a reason of design. Every difference a fixture shows is listed here with its reason.
+front matter, very long lines) run in process through bare Sybil's documented pytest integration
+(``-p no:cheatsheet``) and through the plugin (``--cheatsheet-devices=cpu``). TABLES holds, for
+each fixture, one row per line where either tool has an item: the line, Sybil's outcome, ours,
+and where they differ the reason of design (a key of REASONS). ``-`` is no item at that line;
+line 0 is the file itself (``error``: it cannot be collected). The plugin's line is its item's.
+
+To regenerate a table after a deliberate change: run this file; a failing test prints the
+observed table (reasons carried over, ``?`` where a new difference needs one) to paste in.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path, PurePosixPath
-from typing import Any
+import re
+import textwrap
+from pathlib import Path
 
 import pytest
 
-from conftest import load_benchmark
-
 FIXTURES = Path(__file__).resolve().parent / "realworld"
+SYBIL_CONFTEST = """\
+from sybil import Sybil
+from sybil.parsers.markdown import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
 
-
-realworld = load_benchmark("realworld")
-
-# What the plugin reports for each fixture: the fixtures fail where their authors meant them to.
-OUR_OUTCOMES: dict[str, dict[str, int]] = {
-    "by_design.md": {"passed": 8, "failed": 1},
-    "data_science_tutorial.md": {"passed": 13, "failed": 9},
-    "directive_errors.md": {"failed": 1, "skipped": 1, "passed": 1},
-    "exercises.md": {"passed": 21, "failed": 4},
-    "include_markers.md": {},
-    "malformed_doctest.md": {"passed": 1, "failed": 1},
-    "markdown_oddities.md": {"passed": 12, "failed": 1},
-    "pytorch_quickstart.md": {"passed": 12, "failed": 3},
-    "unclosed_comment.md": {},
+pytest_collect_file = Sybil(
+    parsers=[PythonCodeBlockParser(), SkipParser(), ClearNamespaceParser()], patterns=["*.md"]
+).pytest()
+"""
+ARGUMENTS = {
+    "sybil": ["-p", "no:cheatsheet"],
+    # Real pages assign `device` ("cuda" if available else "cpu"): a warning, not an error here.
+    "plugin": [
+        "--cheatsheet-devices=cpu",
+        "-W",
+        "default::pytest_cheatsheet.readers.CheatsheetWarning",
+    ],
 }
-# Where the outcome or line differs from bare Sybil's, by design: {(our line, reason)}.
-DIFFERENCES: dict[str, set[tuple[int, str]]] = {
-    "by_design.md": {
-        (6, realworld.TOLERANCE),  # 0.30000000000000004 printed, 0.3 written
-        (11, realworld.TOLERANCE),  # runs of whitespace
-        (22, realworld.NAMESPACE),  # `device` is defined
-        (28, realworld.SEEDED),  # random.random() after seeding with 0
-        (41, realworld.NAMESPACE),  # clear-namespace keeps device, dtype and autocast
-    },
-    "directive_errors.md": {
-        (8, realworld.DIRECTIVE),
-        (14, realworld.SKIP_STATE),
-        (17, realworld.SKIP_STATE),
-    },
-    # pycon, py and python3 blocks that fail on purpose; Python and attributed blocks that pass.
-    "data_science_tutorial.md": {(line, realworld.LANGUAGES) for line in (141, 145, 150)},
-    "exercises.md": {(line, realworld.LINE_DRIFT) for line in (54, 67, 69, 71, 85, 87, 88)},
-    "malformed_doctest.md": {(6, realworld.MALFORMED), (13, realworld.MALFORMED)},
-    "markdown_oddities.md": {
-        (28, realworld.ILLUSTRATION),  # a ````markdown block's example
-        (51, realworld.LANGUAGES),  # Python and attributed blocks that pass
-        (55, realworld.LANGUAGES),
-    },
+_NODE_ID = re.compile(r"^md/(?P<file>.+?\.md)::(?:[^:]+::)?line:(?P<line>\d+)(?:,column:\d+)?$")
+
+REASONS = {
+    "tolerance": "our checker accepts float digits, whitespace runs, unwritten dtype=/device=",
+    "namespace": "our namespace holds device, dtype and autocast (after clear-namespace too)",
+    "seeded": "we seed random, NumPy and torch with 0 at the start of every sheet",
+    "directive": "a failing directive fails the next example (or the last) and names its own line",
+    "directive-item": "Sybil's skip and clear-namespace directives are items; ours are not",
+    "skip-state": "after a failing skip condition Sybil runs no later example; we reset the skip",
+    "languages": "we run py, python3, pycon and Python blocks too; Sybil runs only ```python",
+    "line-drift": "Sybil's line for a doctest in an indented or quoted block drifts; ours is >>>'s",
+    "malformed": "a malformed doctest fails only its block; Sybil cannot collect the file",
+    "illustration": "code inside a fenced block that is not Python (````markdown) is text, not run",
+    "block": "one item per code block: the block's outcome at its first line (cheatsheet_items)",
 }
-# Pages neither tool can collect (Sybil's lexer cannot find where a comment ends).
-NEITHER_COLLECTS = {"include_markers.md", "unclosed_comment.md"}
-# A fixture that shows a bug, with its own test below.
-TRAILING_DIRECTIVE = "directive_last.md"
+
+# line, bare Sybil's outcome, the plugin's, the reason where they differ
+TABLES = {
+    "by_design.md": """
+           6 failed   passed   tolerance
+          11 failed   passed   tolerance
+          16 passed   passed
+          17 failed   failed
+          22 failed   passed   namespace
+          27 passed   passed
+          28 failed   passed   seeded
+          32 passed   -        directive-item
+          35 passed   passed
+          38 passed   -        directive-item
+          41 failed   passed   namespace
+    """,
+    "data_science_tutorial.md": """
+          19 failed   failed
+          23 failed   failed
+          30 passed   passed
+          38 passed   passed
+          39 passed   passed
+          42 passed   passed
+          62 failed   failed
+          72 failed   failed
+          82 passed   passed
+          84 passed   passed
+          91 passed   passed
+          92 passed   passed
+          94 passed   passed
+         100 failed   failed
+         115 passed   passed
+         116 passed   passed
+         118 passed   passed
+         119 passed   passed
+         127 failed   failed
+         141 -        failed   languages
+         145 -        failed   languages
+         150 -        failed   languages
+    """,
+    "directive_errors.md": """
+           5 failed   -        directive-item
+           8 passed   failed   directive
+          14 failed   -        skip-state
+          17 passed   skipped  skip-state
+          21 passed   passed
+    """,
+    "directive_last.md": """
+           4 passed   failed   directive
+           8 failed   -        directive-item
+    """,
+    "exercises.md": """
+          11 passed   passed
+          19 passed   passed
+          29 passed   passed
+          36 failed   failed
+          43 passed   passed
+          52 passed   passed
+          53 failed   -        line-drift
+          54 -        failed   line-drift
+          66 passed   passed
+          67 -        passed   line-drift
+          68 passed   -        line-drift
+          69 -        passed   line-drift
+          70 passed   -        line-drift
+          71 -        passed   line-drift
+          81 passed   passed
+          83 passed   -        line-drift
+          85 -        passed   line-drift
+          86 passed   -        line-drift
+          87 passed   passed
+          88 -        passed   line-drift
+          94 failed   failed
+         105 failed   failed
+         111 passed   passed
+         121 passed   passed
+         127 passed   -        directive-item
+         130 passed   passed
+         133 passed   passed
+         138 passed   passed
+         142 passed   -        directive-item
+         144 passed   passed
+         149 passed   passed
+         153 passed   -        directive-item
+         155 passed   -        directive-item
+         158 passed   passed
+    """,
+    "include_markers.md": """
+           0 error    error
+    """,
+    "malformed_doctest.md": """
+           0 error    -        malformed
+           6 -        failed   malformed
+          13 -        passed   malformed
+    """,
+    "markdown_oddities.md": """
+           3 failed   failed
+          18 passed   passed
+          20 passed   passed
+          28 passed   -        illustration
+          36 passed   passed
+          43 passed   passed
+          51 -        passed   languages
+          55 -        passed   languages
+          59 passed   passed
+          65 passed   passed
+          69 passed   passed
+          80 passed   passed
+          82 passed   passed
+          95 passed   passed
+    """,
+    "pytorch_quickstart.md": """
+           5 failed   failed
+          11 passed   passed
+          25 passed   passed
+          26 passed   passed
+          28 passed   passed
+          30 passed   passed
+          32 passed   passed
+          46 passed   passed
+          47 passed   passed
+          53 passed   passed
+          70 passed   passed
+          74 passed   passed
+          81 passed   passed
+          89 failed   failed
+          95 failed   failed
+    """,
+    "unclosed_comment.md": """
+           0 error    error
+    """,
+}
 
 
-def run_both(
+def run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tool: str, files: dict[str, bytes]
+) -> dict[str, dict[int, str]]:
+    """``files`` under md/ of a project of their own, run by ``tool``: file -> line -> outcome."""
+    root = pytester.path / tool
+    for name, data in files.items():
+        (root / "md" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "md" / name).write_bytes(data)
+    ini = "[pytest]\n" if tool == "sybil" else "[pytest]\ncheatsheet_paths = md\n"
+    (root / "pytest.ini").write_text(ini, encoding="utf-8")
+    if tool == "sybil":
+        (root / "conftest.py").write_text(SYBIL_CONFTEST, encoding="utf-8")
+    monkeypatch.chdir(root)
+    recorder = pytester.inline_run(
+        "-p", "no:cacheprovider", "--continue-on-collection-errors", *ARGUMENTS[tool], "md"
+    )
+    found: dict[str, dict[int, set[str]]] = {name: {} for name in files}
+    for collected in recorder.getreports("pytest_collectreport"):
+        if collected.failed and collected.nodeid.startswith("md/"):
+            found[collected.nodeid.removeprefix("md/")].setdefault(0, set()).add("error")
+    for report in recorder.getreports("pytest_runtest_logreport"):
+        match = _NODE_ID.match(report.nodeid)
+        assert match is not None, report.nodeid
+        outcome: str = report.outcome
+        if hasattr(report, "wasxfail"):
+            outcome = "xfailed" if outcome == "skipped" else "xpassed"
+        if report.when != "call":
+            if outcome == "passed":
+                continue
+            outcome = "error" if outcome == "failed" else outcome
+        found[match["file"]].setdefault(int(match["line"]), set()).add(outcome)
+    return {
+        name: {line: "/".join(sorted(seen)) for line, seen in lines.items()}
+        for name, lines in found.items()
+    }
+
+
+def parse(table: str) -> dict[int, tuple[str, str, str]]:
+    """A table of TABLES as line -> (Sybil's outcome, the plugin's, reason)."""
+    rows = {}
+    for text in textwrap.dedent(table).strip().splitlines():
+        line, sybil, plugin, *reason = text.split(maxsplit=3)
+        rows[int(line)] = (sybil, plugin, reason[0] if reason else "")
+    return rows
+
+
+def render(rows: dict[int, tuple[str, str, str]]) -> str:
+    """The rows in the form TABLES holds them (without its indentation)."""
+    return "\n".join(
+        f"{line:4} {sybil:8} {plugin:8} {reason}".rstrip()
+        for line, (sybil, plugin, reason) in sorted(rows.items())
+    )
+
+
+def observed(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, files: dict[str, bytes]
-) -> Any:
-    """Run ``files`` through bare Sybil and through the plugin; their comparison."""
-    projects = realworld.write_projects(
-        pytester.path, {PurePosixPath(name): data for name, data in files.items()}
-    )
-    runs = {}
-    for tool, project in projects.items():
-        outcomes = project / "outcomes.jsonl"
-        monkeypatch.setenv("REALWORLD_OUTCOMES", str(outcomes))
-        monkeypatch.chdir(project)
-        monkeypatch.syspath_prepend(project)
-        recorder = pytester.inline_run(*realworld.pytest_arguments(tool))
-        returncode = int(recorder.ret) if recorder.ret is not None else None
-        runs[tool] = realworld.Run.from_outcomes(tool, returncode, outcomes)
-    return realworld.compare("fixtures", projects["sybil"], runs["sybil"], runs["cheatsheet"])
+) -> dict[str, str]:
+    """The table of each of ``files`` as observed, with the reasons TABLES gives its lines."""
+    sybil = run(pytester, monkeypatch, "sybil", files)
+    plugin = run(pytester, monkeypatch, "plugin", files)
+    tables = {}
+    for name in files:
+        expected = parse(TABLES.get(Path(name).name, ""))
+        rows = {}
+        for line in sorted(sybil[name].keys() | plugin[name].keys()):
+            pair = (sybil[name].get(line, "-"), plugin[name].get(line, "-"))
+            reason = "" if pair[0] == pair[1] else expected.get(line, ("", "", "?"))[2] or "?"
+            rows[line] = (*pair, reason)
+        tables[name] = render(rows)
+    return tables
 
 
-def _assert_as_bare_sybil(name: str, comparison: Any) -> None:
-    assert comparison.crashes == []
-    differences = "\n".join(d.describe() for d in comparison.differences)
-    assert {(d.line, d.reason) for d in comparison.differences} == DIFFERENCES.get(name, set()), (
-        differences
-    )
-    assert comparison.collect_errors == (1 if name in NEITHER_COLLECTS else 0)
-    assert dict(comparison.outcomes) == OUR_OUTCOMES[name]
+def _assert_tables(observed: dict[str, str]) -> None:
+    for path, table in observed.items():
+        name = Path(path).name
+        pasted = textwrap.indent(table, " " * 8)
+        assert table == render(parse(TABLES[name])), f"{path} now (for TABLES):\n{pasted}"
 
 
-@pytest.mark.parametrize("name", sorted(OUR_OUTCOMES))
-def test_a_fixture_fails_passes_and_skips_where_bare_sybil_does_or_a_listed_reason_says(
+def _fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_each_line_of_a_fixture_has_the_outcomes_its_table_lists_under_both_tools(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    comparison = run_both(pytester, monkeypatch, {name: (FIXTURES / name).read_bytes()})
-    _assert_as_bare_sybil(name, comparison)
+    _assert_tables(observed(pytester, monkeypatch, {name: _fixture(name)}))
 
 
-def test_every_fixture_is_listed() -> None:
-    assert {path.name for path in FIXTURES.glob("*.md")} == {*OUR_OUTCOMES, TRAILING_DIRECTIVE}
+def test_every_fixture_has_a_table() -> None:
+    assert sorted(TABLES) == sorted(path.name for path in FIXTURES.glob("*.md"))
 
 
-def test_a_failing_skip_directive_after_the_last_example_is_reported(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    comparison = run_both(
-        pytester, monkeypatch, {TRAILING_DIRECTIVE: (FIXTURES / TRAILING_DIRECTIVE).read_bytes()}
-    )
-    assert comparison.crashes == []
-    assert comparison.unexplained == [], "\n".join(d.describe() for d in comparison.unexplained)
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_difference_and_only_a_difference_has_a_reason_of_design(name: str) -> None:
+    for line, (sybil, plugin, reason) in parse(TABLES[name]).items():
+        if sybil == plugin:
+            assert reason == "", (name, line)
+        else:
+            assert reason in REASONS, (name, line)
 
 
 @pytest.mark.parametrize("name", ["exercises.md", "data_science_tutorial.md"])
 def test_windows_line_endings_and_a_bom_change_no_outcome_and_no_line(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    text = (FIXTURES / name).read_text(encoding="utf-8")
+    text = _fixture(name).decode("utf-8")
     data = ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")
-    comparison = run_both(pytester, monkeypatch, {name: data})
-    _assert_as_bare_sybil(name, comparison)
+    _assert_tables(observed(pytester, monkeypatch, {name: data}))
 
 
-def test_several_pages_in_one_run_compare_as_they_do_alone(
+def test_several_pages_in_one_run_have_the_outcomes_they_have_alone(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = ["exercises.md", "markdown_oddities.md", "pytorch_quickstart.md"]
-    files = {
-        f"part{number}/{name}": (FIXTURES / name).read_bytes() for number, name in enumerate(names)
-    }
-    comparison = run_both(pytester, monkeypatch, files)
-    assert comparison.crashes == []
-    assert {d.reason for d in comparison.differences} == {
-        realworld.LINE_DRIFT,
-        realworld.ILLUSTRATION,
-        realworld.LANGUAGES,
-    }
-    expected: Counter[str] = Counter()
-    for name in names:
-        expected.update(OUR_OUTCOMES[name])
-    assert comparison.outcomes == expected
-
-
-# --------------------------------------------------------------------------- the comparison
-
-
-def _run(tool: str, items: list[tuple[str, str, str, int | None]]) -> Any:
-    """A run from (node id, outcome, message, failure line) of call reports."""
-    records: list[dict[str, object]] = [
-        {"nodeid": nodeid, "when": "call", "outcome": outcome, "xfail": False}
-        | {"message": message, "line": line}
-        for nodeid, outcome, message, line in items
-    ]
-    return realworld.Run(tool, 1, records=records)
-
-
-def _compare(tmp_path: Path, text: str, sybil: Any, ours: Any) -> Any:
-    (tmp_path / "md").mkdir()
-    (tmp_path / "md" / "a.md").write_text(text, encoding="utf-8")
-    return realworld.compare("unit", tmp_path, sybil, ours)
-
-
-def test_the_comparison_calls_an_other_outcome_or_failure_line_unexplained(tmp_path: Path) -> None:
-    text = "```python\n>>> 1\n1\n>>> 2\n2\n>>> x = 1\n```\n"
-    sybil = _run(
-        "sybil",
-        [
-            ("md/a.md::line:2,column:1", "passed", "", None),
-            ("md/a.md::line:4,column:1", "failed", "ZeroDivisionError", 4),
-            ("md/a.md::line:6,column:1", "passed", "", None),
-        ],
-    )
-    ours = _run(
-        "cheatsheet",
-        [
-            ("md/a.md::any::line:2", "failed", "NameError", None),
-            ("md/a.md::any::line:4", "failed", "ZeroDivisionError", 5),
-            ("md/a.md::any::line:6", "passed", "", None),
-        ],
-    )
-    comparison = _compare(tmp_path, text, sybil, ours)
-    assert [(d.line, d.reason) for d in comparison.differences] == [(2, ""), (4, "")]
-    assert comparison.same == 1
-
-
-def test_the_comparison_counts_sybil_directives_apart_and_reports_crashes(tmp_path: Path) -> None:
-    text = "<!-- skip: next -->\n\n```python\n>>> 1\n1\n```\n"
-    sybil = _run(
-        "sybil",
-        [
-            ("md/a.md::line:1,column:1", "passed", "", None),
-            ("md/a.md::line:4,column:1", "passed", "", None),
-        ],
-    )
-    ours = _run("cheatsheet", [("md/a.md::any::line:4", "passed", "", None)])
-    ours.returncode = 3
-    ours.records.append({"internalerror": "boom"})
-    comparison = _compare(tmp_path, text, sybil, ours)
-    assert (comparison.directives, comparison.examples, comparison.same) == (1, 1, 1)
-    assert comparison.differences == []
-    assert comparison.crashes == ["cheatsheet: exit status 3", "cheatsheet: INTERNALERROR ['boom']"]
-
-
-@pytest.mark.parametrize(
-    ("want", "got", "accepted"),
-    [
-        ("0.3\n", "0.30000000000000004\n", True),
-        ("tensor([2., 4.])\n", "tensor([2., 4.], grad_fn=<MulBackward0>)\n", True),
-        # an unwritten dtype= fails on the written combination, as in bare Sybil
-        ("tensor([1.5000])\n", "tensor([1.5000], dtype=torch.float64)\n", False),
-        ("3\n", "4\n", False),
-        ("", "something\n", False),
-    ],
-)
-def test_checker_tolerance_is_claimed_only_where_our_checker_accepts(
-    want: str, got: str, accepted: bool
-) -> None:
-    def indent(text: str) -> str:
-        return "".join(f"    {line}\n" for line in text.splitlines())
-
-    expected = f"Expected:\n{indent(want)}" if want else "Expected nothing\n"
-    message = (
-        f"Example at a.md, line 2 did not evaluate as expected:\n{expected}Got:\n{indent(got)}"
-    )
-    message += "\na.md:2: SybilFailure"
-    assert realworld.doctest_outputs(message) == (want, got)
-    assert realworld._checker_accepts(message) is accepted
+    files = {f"part{number}/{name}": _fixture(name) for number, name in enumerate(names)}
+    _assert_tables(observed(pytester, monkeypatch, files))
