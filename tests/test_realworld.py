@@ -6,7 +6,8 @@ front matter, very long lines) run in process through bare Sybil's documented py
 (``-p no:cheatsheet``) and through the plugin (``--cheatsheet-devices=cpu``). TABLES holds, for
 each fixture, one row per line where either tool has an item: the line, Sybil's outcome, ours,
 and where they differ the reason of design (a key of REASONS). ``-`` is no item at that line;
-line 0 is the file itself (``error``: it cannot be collected). The plugin's line is its item's.
+line 0 is the file itself (``error``: it cannot be collected). The plugin's lines are its
+examples', each with its own outcome, whether an item is a block (the default) or an example.
 
 To regenerate a table after a deliberate change: run this file; a failing test prints the
 observed table (reasons carried over, ``?`` where a new difference needs one) to paste in.
@@ -19,6 +20,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from pytest_cheatsheet.summary import example_properties, example_results, outcome_of
 
 FIXTURES = Path(__file__).resolve().parent / "realworld"
 SYBIL_CONFTEST = """\
@@ -51,7 +54,6 @@ REASONS = {
     "line-drift": "Sybil's line for a doctest in an indented or quoted block drifts; ours is >>>'s",
     "malformed": "a malformed doctest fails only its block; Sybil cannot collect the file",
     "illustration": "code inside a fenced block that is not Python (````markdown) is text, not run",
-    "block": "one item per code block: the block's outcome at its first line (cheatsheet_items)",
 }
 
 # line, bare Sybil's outcome, the plugin's, the reason where they differ
@@ -188,10 +190,15 @@ TABLES = {
 
 
 def run(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tool: str, files: dict[str, bytes]
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    files: dict[str, bytes],
+    *extra: str,
 ) -> dict[str, dict[int, str]]:
-    """``files`` under md/ of a project of their own, run by ``tool``: file -> line -> outcome."""
-    root = pytester.path / tool
+    """``files`` under md/ of a project of their own, run by ``tool`` (with ``extra``
+    arguments): file -> line -> outcome."""
+    root = pytester.path / (tool + "-".join(extra))
     for name, data in files.items():
         (root / "md" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "md" / name).write_bytes(data)
@@ -201,7 +208,7 @@ def run(
         (root / "conftest.py").write_text(SYBIL_CONFTEST, encoding="utf-8")
     monkeypatch.chdir(root)
     recorder = pytester.inline_run(
-        "-p", "no:cacheprovider", "--continue-on-collection-errors", *ARGUMENTS[tool], "md"
+        "-p", "no:cacheprovider", "--continue-on-collection-errors", *ARGUMENTS[tool], *extra, "md"
     )
     found: dict[str, dict[int, set[str]]] = {name: {} for name in files}
     for collected in recorder.getreports("pytest_collectreport"):
@@ -210,6 +217,13 @@ def run(
     for report in recorder.getreports("pytest_runtest_logreport"):
         match = _NODE_ID.match(report.nodeid)
         assert match is not None, report.nodeid
+        if example_properties(report) is not None:  # the plugin's: each example's own outcome
+            item_outcome = outcome_of(report)
+            for line, _, result in example_results(report, item_outcome or ""):
+                if item_outcome is not None:
+                    each = result["outcome"] if result is not None else item_outcome
+                    found[match["file"]].setdefault(line, set()).add(each)
+            continue
         outcome: str = report.outcome
         if hasattr(report, "wasxfail"):
             outcome = "xfailed" if outcome == "skipped" else "xpassed"
@@ -297,6 +311,16 @@ def test_windows_line_endings_and_a_bom_change_no_outcome_and_no_line(
     text = _fixture(name).decode("utf-8")
     data = ("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8")
     _assert_tables(observed(pytester, monkeypatch, {name: data}))
+
+
+def test_one_item_per_example_gives_each_line_the_outcome_one_item_per_block_gives(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {name: _fixture(name) for name in sorted(TABLES)}
+    by_block = run(pytester, monkeypatch, "plugin", files)
+    by_example = run(pytester, monkeypatch, "plugin", files, "-o", "cheatsheet_items=example")
+    assert by_example == by_block
+    assert sum(outcome == "failed" for lines in by_block.values() for outcome in lines.values())
 
 
 def test_several_pages_in_one_run_have_the_outcomes_they_have_alone(
