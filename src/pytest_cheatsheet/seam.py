@@ -14,6 +14,7 @@ import doctest
 import functools
 import os
 import re
+import sys
 import textwrap
 import traceback
 import unittest
@@ -133,6 +134,41 @@ class DoctestRaised(SybilFailure):
 # -- evaluators: each takes the example and the run's context explicitly ----------------------
 
 
+class _DebuggerOnDemand:
+    """Stands in for the debugger that ``DocTestRunner.run`` builds for every call, and builds
+    that debugger only when an example calls ``pdb.set_trace()`` or ``breakpoint()``.
+
+    doctest's ``_OutputRedirectingPdb`` (undocumented) costs more than running a small example:
+    ``pdb.Pdb.__init__`` (readline, ``.pdbrc``) and its ``reset()``, which stats every file in
+    linecache. Until its ``set_trace`` is called it does nothing: its ``set_continue``, which
+    ``DocTestRunner.run`` calls after each example, returns at once. So this does nothing until
+    then, and then hands over to the real one, built as ``run`` builds it.
+    """
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.debugger: Any = None
+
+    def reset(self) -> None:
+        pass  # the real debugger is reset when it is built
+
+    def set_trace(self, frame: Any = None) -> None:
+        if frame is None:
+            frame = sys._getframe().f_back
+        if self.debugger is None:
+            self.debugger = _OUTPUT_REDIRECTING_PDB(self.out)
+            self.debugger.reset()
+        self.debugger.set_trace(frame)
+
+    def set_continue(self) -> None:
+        if self.debugger is not None:
+            self.debugger.set_continue()
+
+
+# doctest._OutputRedirectingPdb is undocumented: the debugger class DocTestRunner.run builds.
+_OUTPUT_REDIRECTING_PDB: Any = doctest._OutputRedirectingPdb  # type: ignore[attr-defined]
+
+
 class _SheetDocTestRunner(doctest.DocTestRunner):
     """doctest's runner as Sybil configures it, reporting through the ``out`` callback with
     exceptions placed at the sheet's lines; it remembers the last mismatch as data."""
@@ -150,6 +186,23 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
+
+    def run(
+        self,
+        test: doctest.DocTest,
+        compileflags: int | None = None,
+        out: Any = None,
+        clear_globs: bool = True,
+    ) -> doctest.TestResults:
+        """``DocTestRunner.run``, with its debugger built only if an example calls it."""
+        # DocTestRunner.run looks the debugger class up in doctest's globals at each call
+        # (undocumented); for the length of this call it finds _DebuggerOnDemand there. Each
+        # example runs inside this call, and an example that runs doctest itself gets the same.
+        doctest._OutputRedirectingPdb = _DebuggerOnDemand  # type: ignore[attr-defined]
+        try:
+            return super().run(test, compileflags, out, clear_globs)
+        finally:
+            doctest._OutputRedirectingPdb = _OUTPUT_REDIRECTING_PDB  # type: ignore[attr-defined]
 
     # doctest's documented hooks: report_failure / report_unexpected_exception.
     def _failure_header(self, test: doctest.DocTest, example: doctest.Example) -> str:
