@@ -123,12 +123,20 @@ class DoctestMismatch(SybilFailure):
         self.difference = difference
 
 
-class DoctestRaised(SybilFailure):
+# It is also doctest's documented UnexpectedException, for its exc_info: that is how pytest --pdb
+# knows to enter post-mortem where the doctest raised, not in the plugin. Its ``example`` stays
+# Sybil's (the ``example`` of an UnexpectedException is doctest's; pytest reads only exc_info).
+class DoctestRaised(SybilFailure, doctest.UnexpectedException):  # type: ignore[misc]
     """A doctest raised an exception it did not expect; carries the exception."""
 
     def __init__(self, example: Example, result: str, error: BaseException) -> None:
         super().__init__(example, result)
         self.error = error
+        assert error.__traceback__ is not None  # it was raised
+        self.exc_info = (type(error), error, error.__traceback__)
+
+    def __str__(self) -> str:
+        return SybilFailure.__str__(self)  # not UnexpectedException's, which names its DocTest
 
 
 # -- evaluators: each takes the example and the run's context explicitly ----------------------
