@@ -11,6 +11,7 @@ import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import hypothesis  # noqa: F401 - imported lazily by its pytest plugin; pytester would re-import it
 import numpy as np
@@ -354,3 +355,51 @@ def test_a_later_sheets_wrong_claim_fails_after_an_earlier_sheets_monkeypatch(
     sheets.write("z_claim.md", "```python\n>>> import math\n>>> math.pi\n3\n```\n")
     result = sheets.run("--cheatsheet-devices=cpu")
     result.assert_outcomes(passed=2, failed=1)
+
+
+# -- the random streams kept between the items of a run -----------------------------------------
+
+
+def _draws() -> tuple[float, ...]:
+    return (
+        random.random(),
+        float(np.random.rand()),
+        float(np.random.randn()),
+        torch.rand(1).item(),
+    )
+
+
+def _drop_the_cached_gaussian() -> None:
+    state = np.random.get_state()
+    assert isinstance(state, tuple)
+    np.random.set_state((*state[:3], 0, 0.0))
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        lambda: None,
+        lambda: np.random.seed(99),
+        lambda: (random.seed(1), np.random.rand(), torch.manual_seed(1)),
+        lambda: np.random.standard_normal(),  # consumes the Gaussian the example left cached
+        _drop_the_cached_gaussian,
+    ],
+    ids=["nothing", "numpy-reseeded", "all-drawn-from", "gaussian-drawn", "gaussian-dropped"],
+)
+@pytest.mark.parametrize("gaussians", [0, 1], ids=["none-cached", "one-cached"])
+def test_the_random_streams_continue_whatever_ran_between_two_items(
+    between: Any, gaussians: int
+) -> None:
+    streams = isolation.RandomStreams()
+    isolation.seed_everything()
+    for _ in range(gaussians):  # an odd number of Gaussians: NumPy caches the next one
+        np.random.standard_normal()
+    streams.capture()
+    expected = _draws()
+    streams.restore()
+    assert _draws() == expected  # restored after the draws of the item itself
+    streams.restore()
+    streams.capture()  # the next item ends having drawn nothing
+    between()
+    streams.restore()
+    assert _draws() == expected

@@ -189,6 +189,8 @@ def test_reader_defaults_with_arguments_is_a_collection_error(sheets: SheetWrite
         ("class A:\n    dtype = 1", []),
         ("print(device, dtype)", []),
         ("dtype ==", []),  # a syntax error fails when the block runs
+        ("\uff44type = 1", [(10, "dtype")]),  # a full-width d: Python reads it as dtype
+        ("x = 1", []),
     ],
 )
 def test_shadowing_finds_module_level_bindings_of_device_and_dtype(

@@ -103,12 +103,25 @@ class RandomStreams:
     between the items of one run so that nothing run in between changes its draws."""
 
     states: tuple[Any, ...] | None = None
+    # NumPy's Mersenne Twister words as captured, when they are all of NumPy's state (no cached
+    # Gaussian). Getting and setting NumPy's state is most of what capture() and restore() cost;
+    # while the words are unchanged nothing drew from or reseeded NumPy's generator (a Gaussian
+    # drawn with none cached draws words), so its state is the one captured: both are skipped.
+    numpy_words: bytes | None = None
 
     def capture(self) -> None:
         import numpy
         import torch
 
-        self.states = (random.getstate(), numpy.random.get_state(), torch.get_rng_state())
+        words = _numpy_twister_words()
+        if self.states is not None and words is not None and words == self.numpy_words:
+            numpy_state = self.states[1]
+        else:
+            numpy_state = numpy.random.get_state()
+            if words is not None and numpy_state[3]:  # type: ignore[index] # has_gauss: cached
+                words = None
+        self.states = (random.getstate(), numpy_state, torch.get_rng_state())
+        self.numpy_words = words
 
     def restore(self) -> None:
         if self.states is None:
@@ -118,8 +131,30 @@ class RandomStreams:
 
         python_state, numpy_state, torch_state = self.states
         random.setstate(python_state)
-        numpy.random.set_state(numpy_state)
+        if self.numpy_words is None or _numpy_twister_words() != self.numpy_words:
+            numpy.random.set_state(numpy_state)
         torch.set_rng_state(torch_state)
+
+
+# The C state of NumPy's MT19937: 624 32-bit words of key and an int position.
+_MT19937_STATE_BYTES = 624 * 4 + 4
+
+
+def _numpy_twister_words() -> bytes | None:
+    """The key and position of NumPy's global Mersenne Twister, read where the generator keeps
+    them (``BitGenerator.ctypes.state_address``); None if its generator is another kind."""
+    import ctypes
+
+    import numpy
+
+    get_bit_generator = getattr(numpy.random, "get_bit_generator", None)  # NumPy >= 1.25
+    if get_bit_generator is not None:
+        generator = get_bit_generator()
+    else:
+        generator = numpy.random.mtrand._rand._bit_generator
+    if type(generator) is not numpy.random.MT19937:
+        return None
+    return ctypes.string_at(generator.ctypes.state_address, _MT19937_STATE_BYTES)
 
 
 def seed_everything(seed: int = SEED) -> None:

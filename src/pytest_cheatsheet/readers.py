@@ -60,7 +60,7 @@ def shadowing(source: str, first_line: int) -> Iterator[tuple[int, str]]:
     """(line, name) where ``source``, whose first line is ``first_line`` of the sheet, binds
     ``device`` or ``dtype`` in the sheet's namespace."""
     if source.isascii() and not any(name in source for name in SHADOWED_NAMES):
-        return  # nothing to find: spare the parse
+        return  # it cannot name them (a non-ASCII name may normalize to one)
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -14,6 +14,7 @@ import doctest
 import functools
 import os
 import re
+import sys
 import textwrap
 import traceback
 import unittest
@@ -124,15 +125,58 @@ class DoctestMismatch(SybilFailure):
         self.difference = difference
 
 
-class DoctestRaised(SybilFailure):
+# It is also doctest's documented UnexpectedException, for its exc_info: that is how pytest --pdb
+# knows to enter post-mortem where the doctest raised, not in the plugin. Its ``example`` stays
+# Sybil's (the ``example`` of an UnexpectedException is doctest's; pytest reads only exc_info).
+class DoctestRaised(SybilFailure, doctest.UnexpectedException):  # type: ignore[misc]
     """A doctest raised an exception it did not expect; carries the exception."""
 
     def __init__(self, example: Example, result: str, error: BaseException) -> None:
         super().__init__(example, result)
         self.error = error
+        assert error.__traceback__ is not None  # it was raised
+        self.exc_info = (type(error), error, error.__traceback__)
+
+    def __str__(self) -> str:
+        return SybilFailure.__str__(self)  # not UnexpectedException's, which names its DocTest
 
 
 # -- evaluators: each takes the example and the run's context explicitly ----------------------
+
+
+class _DebuggerOnDemand:
+    """Stands in for the debugger that ``DocTestRunner.run`` builds for every call, and builds
+    that debugger only when an example calls ``pdb.set_trace()`` or ``breakpoint()``.
+
+    doctest's ``_OutputRedirectingPdb`` (undocumented) costs more than running a small example:
+    ``pdb.Pdb.__init__`` (readline, ``.pdbrc``) and its ``reset()``, which stats every file in
+    linecache. Until its ``set_trace`` is called it does nothing: its ``set_continue``, which
+    ``DocTestRunner.run`` calls after each example, returns at once. So this does nothing until
+    then, and then hands over to the real one, built as ``run`` builds it.
+    """
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.debugger: Any = None
+
+    def reset(self) -> None:
+        pass  # the real debugger is reset when it is built
+
+    def set_trace(self, frame: Any = None) -> None:
+        if frame is None:
+            frame = sys._getframe().f_back
+        if self.debugger is None:
+            self.debugger = _OUTPUT_REDIRECTING_PDB(self.out)
+            self.debugger.reset()
+        self.debugger.set_trace(frame)
+
+    def set_continue(self) -> None:
+        if self.debugger is not None:
+            self.debugger.set_continue()
+
+
+# doctest._OutputRedirectingPdb is undocumented: the debugger class DocTestRunner.run builds.
+_OUTPUT_REDIRECTING_PDB: Any = doctest._OutputRedirectingPdb  # type: ignore[attr-defined]
 
 
 class _SheetDocTestRunner(doctest.DocTestRunner):
@@ -152,6 +196,23 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.updates: list[ExpectedOutputUpdate] | None = None
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
+
+    def run(
+        self,
+        test: doctest.DocTest,
+        compileflags: int | None = None,
+        out: Any = None,
+        clear_globs: bool = True,
+    ) -> doctest.TestResults:
+        """``DocTestRunner.run``, with its debugger built only if an example calls it."""
+        # DocTestRunner.run looks the debugger class up in doctest's globals at each call
+        # (undocumented); for the length of this call it finds _DebuggerOnDemand there. Each
+        # example runs inside this call, and an example that runs doctest itself gets the same.
+        doctest._OutputRedirectingPdb = _DebuggerOnDemand  # type: ignore[attr-defined]
+        try:
+            return super().run(test, compileflags, out, clear_globs)
+        finally:
+            doctest._OutputRedirectingPdb = _OUTPUT_REDIRECTING_PDB  # type: ignore[attr-defined]
 
     # doctest's documented hooks: report_failure / report_unexpected_exception.
     def _failure_header(self, test: doctest.DocTest, example: doctest.Example) -> str:
