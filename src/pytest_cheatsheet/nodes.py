@@ -382,6 +382,7 @@ class ExampleItem(pytest.Item):
     fixture_values: Mapping[str, Any] = {}
     expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
     failing_step: Step | None = None  # the example whose failure the item reports
+    later_failures: list[tuple[Step, BaseException]] = []  # the block's other failures
 
     def __init__(self, *, steps: tuple[Step, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -439,11 +440,14 @@ class ExampleItem(pytest.Item):
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failing_step = None
         first_failure: BaseException | None = None
+        self.later_failures = []
         with runner.resumed():
             for step in self.steps:
                 error = self._run_step(runner, step)
                 if error is not None and first_failure is None:
                     first_failure, self.failing_step = error, step
+                elif error is not None:
+                    self.later_failures.append((step, error))
         if first_failure is not None:
             self.user_properties.append((FAILURE_PROPERTY, failure_data(first_failure)))
         if self.expected_to_fail is not None:
@@ -514,6 +518,16 @@ class ExampleItem(pytest.Item):
         block = self._block_outcomes()
         if block and isinstance(failure, (ExceptionRepr, ExampleFailure)):
             failure.addsection(f"the examples of this block ({len(self.steps)})", block)
+            for step, error in self.later_failures:
+                details = (
+                    error.result
+                    if isinstance(error, SybilFailure)
+                    else failure_data(error)["reason"]
+                )
+                failure.addsection(
+                    f"{self._location(step.line)} [{self.combination_collector.name}]: failed too",
+                    escape_surrogates(details).rstrip("\n"),
+                )
         return failure
 
     def _repr_failure(
