@@ -106,6 +106,8 @@ def test_a_doctest_traceback_names_the_sheet_line_and_shows_its_source(
 # -- pdb -----------------------------------------------------------------------------------
 
 
+# pdb runs in a subprocess (2-3 s each): in the default granularity only, the path is the same.
+@pytest.mark.parametrize("items", ["block"], indirect=True)
 @pytest.mark.parametrize(
     "stop",
     ["import pdb; pdb.set_trace()", "breakpoint()", "stop_here()"],
@@ -140,6 +142,7 @@ def test_the_debugger_stops_in_a_doctest_and_talks_to_the_terminal_not_the_outpu
         result.stdout.fnmatch_lines([f"-> {stop}"])
 
 
+@pytest.mark.parametrize("items", ["block"], indirect=True)
 def test_pdb_enters_post_mortem_at_a_failing_doctest_s_frame(sheets: SheetWriter) -> None:
     sheets.write(
         "sheet.md",
@@ -163,6 +166,7 @@ def test_pdb_enters_post_mortem_at_a_failing_doctest_s_frame(sheets: SheetWriter
     )
 
 
+@pytest.mark.parametrize("items", ["block"], indirect=True)
 def test_pdb_enters_post_mortem_at_a_failing_code_block_s_line(sheets: SheetWriter) -> None:
     sheets.write(
         "sheet.md",

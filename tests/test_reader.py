@@ -1,7 +1,8 @@
 """A reader who copies a sheet's visible code into a plain Python, block by block, gets no error.
 
 The plugin is not involved: the visible ``python`` blocks and ``>>>`` examples of each sheet are
-extracted here and run in order, in one namespace, in a fresh interpreter (``python -c``). Hidden
+extracted here and run in order, in one namespace, in a fresh interpreter (forked, for speed,
+from one that has imported torch, as each sheet's reader does first). Hidden
 code (``<!-- invisible-code-block -->``) is not run, because a reader never sees it. Directives a
 reader cannot see still decide what a reader on CPU in float32 would meet: a block gated to other
 releases, skipped on this combination or expected to fail here is left out, as the plugin leaves it
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import doctest
 import json
+import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -172,21 +175,96 @@ print(f"ran {sum(step['kind'] in ('code', 'example') for step in steps)} steps")
 """
 
 
-def run_as_reader(text: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER],
-        input=json.dumps(reader_steps(text)),
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=600,
-        check=False,
-    )
+# Forks a fresh interpreter (torch already imported, as every sheet's reader imports it first)
+# for each run: a reader's plain Python, without paying torch's import again for each sheet.
+_FORKS = r"""
+import io, json, os, signal, sys
+import torch
+
+runner = compile(sys.argv[1], "<reader>", "exec")
+for request in sys.stdin:
+    job = json.loads(request)
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(job["cwd"])
+        for descriptor, path in ((1, job["stdout"]), (2, job["stderr"])):
+            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), descriptor)
+        sys.stdin = io.StringIO(job["steps"])
+        signal.alarm(600)
+        status = 0
+        try:
+            exec(runner, {"__name__": "__main__"})
+        except SystemExit as stop:
+            status = stop.code if isinstance(stop.code, int) else 1
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            status = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(wait_status), flush=True)
+"""
+
+
+class Reader:
+    """Runs steps as a reader would, each run in an interpreter of its own."""
+
+    def __init__(self) -> None:
+        self.forks: subprocess.Popen[str] | None = None
+        if hasattr(os, "fork"):
+            self.forks = subprocess.Popen(
+                [sys.executable, "-c", _FORKS, _RUNNER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+
+    def run(self, text: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        steps = json.dumps(reader_steps(text))
+        if self.forks is None:  # no fork here: a new interpreter each time
+            return subprocess.run(
+                [sys.executable, "-c", _RUNNER],
+                input=steps,
+                capture_output=True,
+                text=True,
+                cwd=cwd,
+                timeout=600,
+                check=False,
+            )
+        assert self.forks.stdin is not None
+        assert self.forks.stdout is not None
+        out, err = cwd / "reader.stdout", cwd / "reader.stderr"
+        job = {"cwd": str(cwd), "stdout": str(out), "stderr": str(err), "steps": steps}
+        self.forks.stdin.write(json.dumps(job) + "\n")
+        self.forks.stdin.flush()
+        status = int(self.forks.stdout.readline())
+        return subprocess.CompletedProcess(
+            [], status, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
+        )
+
+    def close(self) -> None:
+        if self.forks is not None:
+            assert self.forks.stdin is not None
+            assert self.forks.stdout is not None
+            self.forks.stdin.close()
+            self.forks.wait(timeout=60)
+            self.forks.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def reader() -> Iterator[Reader]:
+    running = Reader()
+    yield running
+    running.close()
 
 
 @pytest.mark.parametrize("sheet", SHEETS, ids=lambda path: str(path.relative_to(ROOT)))
-def test_a_reader_can_run_every_sheet_in_a_plain_interpreter(sheet: Path, tmp_path: Path) -> None:
-    result = run_as_reader(sheet.read_text(encoding="utf-8"), tmp_path)
+def test_a_reader_can_run_every_sheet_in_a_plain_interpreter(
+    sheet: Path, tmp_path: Path, reader: Reader
+) -> None:
+    result = reader.run(sheet.read_text(encoding="utf-8"), tmp_path)
     assert result.returncode == 0, f"{sheet.relative_to(ROOT)}: {result.stderr[-3000:]}"
     assert result.stdout.startswith("ran ")
 
@@ -215,23 +293,23 @@ def test_every_torch_sheet_binds_device_and_dtype_for_the_reader_before_using_th
     assert uses[0] > defaults.start(), f"{sheet.name} uses device/dtype before its defaults"
 
 
-def test_the_reader_run_fails_where_a_reader_would_fail(tmp_path: Path) -> None:
+def test_the_reader_run_fails_where_a_reader_would_fail(tmp_path: Path, reader: Reader) -> None:
     text = "```python\n>>> x = 1\n>>> undefined_name\n3\n```\n"
-    result = run_as_reader(text, tmp_path)
+    result = reader.run(text, tmp_path)
     assert result.returncode == 1
     assert "line 3: NameError" in result.stderr
 
 
-def test_an_example_that_should_raise_but_does_not_fails(tmp_path: Path) -> None:
+def test_an_example_that_should_raise_but_does_not_fails(tmp_path: Path, reader: Reader) -> None:
     text = "```python\n>>> 1 + 1\nTraceback (most recent call last):\n  ...\nTypeError: no\n```\n"
-    result = run_as_reader(text, tmp_path)
+    result = reader.run(text, tmp_path)
     assert result.returncode == 1
     assert "expected TypeError, nothing was raised" in result.stderr
 
 
-def test_hidden_code_is_not_run_for_the_reader(tmp_path: Path) -> None:
+def test_hidden_code_is_not_run_for_the_reader(tmp_path: Path, reader: Reader) -> None:
     text = "<!-- invisible-code-block: python\nhidden = 1\n-->\n\n```python\nprint(hidden)\n```\n"
-    result = run_as_reader(text, tmp_path)
+    result = reader.run(text, tmp_path)
     assert result.returncode == 1
     assert "NameError" in result.stderr
 
@@ -263,20 +341,22 @@ def test_gates_decide_which_blocks_a_reader_here_meets(directive: str, runs: boo
     ],
 )
 def test_skips_are_judged_as_for_a_reader_on_cpu_float32(
-    directive: str, runs: bool, tmp_path: Path
+    directive: str, runs: bool, tmp_path: Path, reader: Reader
 ) -> None:
     text = f"{directive}\n\n```python\n>>> raise KeyError('ran')\n>>> 1\n1\n```\n"
-    result = run_as_reader(text, tmp_path)
+    result = reader.run(text, tmp_path)
     assert (result.returncode == 1) is runs, result.stderr
     assert ("KeyError" in result.stderr) is runs
 
 
-def test_a_skip_directive_with_a_condition_is_honoured_in_the_interpreter(tmp_path: Path) -> None:
+def test_a_skip_directive_with_a_condition_is_honoured_in_the_interpreter(
+    tmp_path: Path, reader: Reader
+) -> None:
     text = (
         '<!-- skip: start if(device != "cuda", reason="needs CUDA") -->\n\n'
         "```python\nraise RuntimeError('cuda only')\n```\n\n<!-- skip: end -->\n\n"
         "```python\nx = 1\n```\n"
     )
-    result = run_as_reader(text, tmp_path)
+    result = reader.run(text, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ran 2 steps"

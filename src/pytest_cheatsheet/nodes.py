@@ -382,13 +382,13 @@ class ExampleItem(pytest.Item):
     fixture_values: Mapping[str, Any] = {}
     expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
     failing_step: Step | None = None  # the example whose failure the item reports
-    later_failures: list[tuple[Step, BaseException]] = []  # the block's other failures
 
     def __init__(self, *, steps: tuple[Step, ...], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.steps = steps
         self.step = step = steps[0]
         self.results: list[dict[str, Any]] = []  # each example's result, from its last run
+        self.later_failures: list[tuple[Step, BaseException]] = []  # the block's other ones
         parent = self.parent
         assert isinstance(parent, CombinationCollector)
         self.combination_collector = parent
