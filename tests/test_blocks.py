@@ -345,3 +345,27 @@ def test_pytest_randomly_changes_no_draw_of_a_sheet_in_either_granularity(
     expected = 2 if items == "block" else 4
     run(pytester).assert_outcomes(passed=expected)
     run(pytester, "-p", "randomly").assert_outcomes(passed=expected)  # reseeds every item
+
+
+BROKEN_UNDER_XFAIL = """\
+<!-- skip: next if(no_such_name, reason="never") -->
+
+<!-- cheatsheet: xfail python>=3 reason="raises" -->
+
+```python
+>>> 1 / 0
+>>> 2 / 0
+```
+"""
+
+
+@pytest.mark.parametrize("items", ["block", "example"])
+def test_a_failing_directive_before_an_xfail_block_is_a_failure_in_the_report_too(
+    pytester: pytest.Pytester, items: str
+) -> None:
+    write(pytester, items, {"a.md": BROKEN_UNDER_XFAIL})
+    found = verdicts(pytester, "--cheatsheet-dtypes=float32")
+    assert found == {
+        ("cheatsheet/a.md", 6, "any"): "failed",  # the directive's failure, never expected
+        ("cheatsheet/a.md", 7, "any"): "xfailed",
+    }

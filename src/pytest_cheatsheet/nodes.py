@@ -388,7 +388,7 @@ class ExampleItem(pytest.Item):
         self.steps = steps
         self.step = step = steps[0]
         self.results: list[dict[str, Any]] = []  # each example's result, from its last run
-        self.later_failures: list[tuple[Step, BaseException]] = []  # the block's other ones
+        self.failures: list[tuple[Step, BaseException]] = []  # each failed example, in order
         parent = self.parent
         assert isinstance(parent, CombinationCollector)
         self.combination_collector = parent
@@ -440,18 +440,19 @@ class ExampleItem(pytest.Item):
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failing_step = None
         first_failure: BaseException | None = None
-        self.later_failures = []
+        self.failures = []
         with runner.resumed():
             for step in self.steps:
                 error = self._run_step(runner, step)
-                if error is not None and first_failure is None:
-                    first_failure, self.failing_step = error, step
-                elif error is not None:
-                    self.later_failures.append((step, error))
+                if error is not None:
+                    self.failures.append((step, error))
+        if self.failures:
+            self.failing_step, first_failure = self.failures[0]
         if first_failure is not None:
             self.user_properties.append((FAILURE_PROPERTY, failure_data(first_failure)))
         if self.expected_to_fail is not None:
-            self._judge_expected_failures(first_failure)
+            broken = {step.line for step, error in self.failures if isinstance(error, SheetError)}
+            self._judge_expected_failures(first_failure, broken)
         if first_failure is not None:
             raise first_failure
         if all(result["outcome"] == "skipped" for result in self.results):
@@ -481,13 +482,16 @@ class ExampleItem(pytest.Item):
                 result["audit"] = audit_of(step, runner)
         return None
 
-    def _judge_expected_failures(self, first_failure: BaseException | None) -> None:
+    def _judge_expected_failures(
+        self, first_failure: BaseException | None, broken: set[int]
+    ) -> None:
         """Under an xfail gate every example of the block must fail, as each would as an item
-        of its own: one that passes fails the block (strictly), naming its line."""
+        of its own: one that passes fails the block (strictly), naming its line. A broken sheet
+        (``broken``: the lines of sheet errors) is never an expected failure."""
         assert self.expected_to_fail is not None
         passed = []
         for result in self.results:
-            if result["outcome"] == "failed":
+            if result["outcome"] == "failed" and result["line"] not in broken:
                 result.update(outcome="xfailed", reason=self.expected_to_fail)
             elif result["outcome"] == "passed":
                 result.update(outcome="failed", reason=f"[XPASS(strict)] {self.expected_to_fail}")
@@ -518,7 +522,7 @@ class ExampleItem(pytest.Item):
         block = self._block_outcomes()
         if block and isinstance(failure, (ExceptionRepr, ExampleFailure)):
             failure.addsection(f"the examples of this block ({len(self.steps)})", block)
-            for step, error in self.later_failures:
+            for step, error in self.failures[1:]:
                 details = (
                     error.result
                     if isinstance(error, SybilFailure)
