@@ -1,4 +1,4 @@
-"""pytest's view of a sheet: file -> combination -> example."""
+"""pytest's view of a sheet: file -> combination -> block (or example)."""
 
 from __future__ import annotations
 
