@@ -28,6 +28,14 @@ def sheets(pytester: pytest.Pytester) -> SheetWriter:
     return SheetWriter(pytester)
 
 
+def summary_table(result: pytest.RunResult) -> list[str]:
+    """The lines of the "what was verified" table: its header and a row per combination."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("combination "))
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith("="))
+    return lines[start:end]
+
+
 class SheetWriter:
     def __init__(self, pytester: pytest.Pytester) -> None:
         self.pytester = pytester

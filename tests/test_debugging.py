@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import SheetWriter
+from conftest import SheetWriter, summary_table
 
 
 @pytest.fixture(autouse=True, params=["block", "example"])
@@ -35,15 +35,11 @@ def run_with_input(sheets: SheetWriter, commands: str, *args: str) -> pytest.Run
 def examples(result: pytest.RunResult) -> dict[str, int]:
     """The outcomes of the run's examples, from the summary table (which counts examples,
     whatever an item is): {outcome: count} of those that are not zero."""
-    lines = result.outlines
-    header = next(i for i, line in enumerate(lines) if line.startswith("combination "))
-    names = lines[header].split()[1:]
+    header, *rows = summary_table(result)
+    names = header.split()[1:]
     counts = dict.fromkeys(names, 0)
-    for line in lines[header + 1 :]:
-        fields = line.split()
-        if len(fields) < len(names) + 1 or not all(f.isdigit() for f in fields[1 : len(names) + 1]):
-            break
-        for name, value in zip(names, fields[1:], strict=False):
+    for row in rows:
+        for name, value in zip(names, row.split()[1 : len(names) + 1], strict=True):
             counts[name] += int(value)
     return {name: count for name, count in counts.items() if count}
 

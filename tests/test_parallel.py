@@ -8,7 +8,7 @@ from collections import defaultdict
 import hypothesis  # noqa: F401 - imported lazily by its pytest plugin; pytester would re-import it
 import pytest
 
-from conftest import SheetWriter
+from conftest import SheetWriter, summary_table
 
 # 3 sheets: 16 examples on cpu and cuda (cuda skipped here), 21 that need the examples before
 # them (the RNG and a name), and 8 with a failing claim: 35 passed, 2 failed, 8 skipped.
@@ -62,13 +62,6 @@ SHEETS = {
 }
 OUTCOMES = {"passed": 35, "failed": 2, "skipped": 8}
 WORKER_LINE = re.compile(r"^\[(gw\d+)\] .*(?:PASSED|FAILED|SKIPPED) (\S+)::line:\d+", re.MULTILINE)
-
-
-def summary_table(result: pytest.RunResult) -> list[str]:
-    lines = result.stdout.lines
-    start = next(i for i, line in enumerate(lines) if line.startswith("combination "))
-    end = next(i for i, line in enumerate(lines) if i > start and line.startswith("="))
-    return lines[start:end]
 
 
 def workers_by_combination(result: pytest.RunResult) -> dict[str, set[str]]:

@@ -219,9 +219,8 @@ def run(
         assert match is not None, report.nodeid
         if example_properties(report) is not None:  # the plugin's: each example's own outcome
             item_outcome = outcome_of(report)
-            for line, _, result in example_results(report, item_outcome or ""):
-                if item_outcome is not None:
-                    each = result["outcome"] if result is not None else item_outcome
+            if item_outcome is not None:
+                for line, _, each, _ in example_results(report, item_outcome):
                     found[match["file"]].setdefault(line, set()).add(each)
             continue
         outcome: str = report.outcome

@@ -193,7 +193,7 @@ class AuditRecorder:
         if report.when != "call" or example is None or outcome is None:
             return
         sheet, combination = example["sheet"], example["combination"]
-        for line, _, result in example_results(report, outcome):
+        for line, _, _, result in example_results(report, outcome):
             audit = result.get("audit") if result is not None else None
             if not isinstance(audit, dict):
                 continue

@@ -28,7 +28,6 @@ from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import (
     SYBIL_DIRECTORY,
-    DoctestExample,
     DoctestMismatch,
     DoctestRaised,
     Sybil,
@@ -438,16 +437,13 @@ class ExampleItem(pytest.Item):
         runner = self.combination_collector.runner
         self.results = []
         self.user_properties.append((RESULTS_PROPERTY, self.results))
-        self.failing_step = None
-        first_failure: BaseException | None = None
         self.failures = []
         with runner.resumed():
             for step in self.steps:
                 error = self._run_step(runner, step)
                 if error is not None:
                     self.failures.append((step, error))
-        if self.failures:
-            self.failing_step, first_failure = self.failures[0]
+        self.failing_step, first_failure = self.failures[0] if self.failures else (None, None)
         if first_failure is not None:
             self.user_properties.append((FAILURE_PROPERTY, failure_data(first_failure)))
         if self.expected_to_fail is not None:
@@ -568,7 +564,7 @@ class ExampleItem(pytest.Item):
             marker = ">" if step is self.failing_step else " "
             code = region_source(step.region)
             first = code[0].strip().split("\n")[0] if code is not None else ""
-            if isinstance(step.region.parsed, DoctestExample):
+            if step.parsed.doctest_lineno is not None:
                 first = f">>> {first}"
             if len(first) > 72:
                 first = first[:71] + "…"

@@ -90,7 +90,8 @@ class Report:
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
             item_reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
         item_failure = failure_of(report) if report.when == "call" else None
-        for index, (line, heading, result) in enumerate(example_results(report, outcome or "")):
+        examples = example_results(report, outcome or "")
+        for index, (line, heading, each, result) in enumerate(examples):
             key = f"{report.nodeid}:{line}"
             record = self.records.get(key)
             if record is None:
@@ -113,7 +114,6 @@ class Report:
                 record.duration += report.duration  # set-up and teardown: the block's first
             if outcome is None:
                 continue
-            each = result["outcome"] if result is not None else outcome
             if each == "error" and record.outcome == "failed":
                 continue
             record.outcome = each

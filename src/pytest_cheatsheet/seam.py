@@ -64,7 +64,6 @@ __all__ = [
     "PARSE_ERRORS",
     "SYBIL_DIRECTORY",
     "BlockFailure",
-    "DoctestExample",
     "DoctestMismatch",
     "DoctestRaised",
     "Document",
@@ -95,7 +94,6 @@ SYBIL_DIRECTORY = str(Path(sybil.__file__ or "").parent) + os.sep
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
 # What Sybil's parsers and lexers raise on text they cannot parse.
 PARSE_ERRORS = (LexingException, ValueError)
-DoctestExample = doctest.Example  # a doctest region's parsed value
 _DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
 
 

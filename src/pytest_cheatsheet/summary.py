@@ -33,10 +33,11 @@ def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
 
 def example_results(
     report: pytest.TestReport, outcome: str
-) -> list[tuple[int, str, dict[str, Any] | None]]:
-    """(line, heading, result) of each example of the item this report is about: ``result`` is
-    the example's own, from the block's call, else None (``outcome``, the report's, is each
-    example's: a skipped or failed set-up, an interrupted block)."""
+) -> list[tuple[int, str, str, dict[str, Any] | None]]:
+    """(line, heading, outcome, result) of each example of the item this report is about:
+    ``result`` is the example's own, from the block's call, and its outcome the example's; else
+    None, and the example's outcome is ``outcome``, the report's (a skipped or failed set-up, an
+    interrupted block)."""
     properties = example_properties(report) or {}
     listed = properties.get("examples") or [[properties.get("line", 0), properties.get("heading")]]
     results: dict[int, dict[str, Any]] = {}
@@ -49,7 +50,8 @@ def example_results(
         result = results.get(line)
         if result is not None and outcome == "xpassed":  # a non-strict xfail: the item's
             result = dict(result, outcome="xpassed")
-        found.append((int(line), str(heading or ""), result))
+        each = str(result["outcome"]) if result is not None else outcome
+        found.append((int(line), str(heading or ""), each, result))
     return found
 
 
@@ -99,8 +101,7 @@ class Tally:
             return
         combination = str(properties["combination"])
         self.devices.add(properties.get("device") or "cpu")
-        for _, _, result in example_results(report, outcome):
-            each = result["outcome"] if result is not None else outcome
+        for _, _, each, result in example_results(report, outcome):
             self.counts[combination][each] += 1
             if each == "skipped":
                 reason = result["reason"] if result is not None else skip_reason(report)
