@@ -24,6 +24,7 @@ from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
 from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
+from pytest_cheatsheet.reach import collapse_notes, multiplied_axes, unread_declared_axis
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import (
@@ -37,6 +38,7 @@ from pytest_cheatsheet.seam import (
 )
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
+from pytest_cheatsheet.torch_defaults import torch_defaults_problem
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
@@ -128,6 +130,7 @@ class Settings:
     sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
     audit: bool = False
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
+    torch_defaults: bool = False  # the ini's cheatsheet_torch_defaults
 
     def collects(self, path: Path) -> bool:
         return format_of(path) is not None and self.paths.collects(path)
@@ -152,11 +155,40 @@ class Settings:
     def axes_for(self, sheet: Sheet) -> Axes:
         return self.declared_axes(sheet).narrowed(self.narrowing)
 
+    def torch_defaults_for(self, sheet: Sheet) -> bool:
+        """Whether each combination runs the sheet with its dtype and device as torch's
+        defaults: the sheet's ``torch-defaults=`` over the ini option."""
+        if sheet.matrix is not None and sheet.matrix.torch_defaults is not None:
+            return sheet.matrix.torch_defaults
+        return self.torch_defaults
+
     def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
-        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
-        and the ini default axes its code reads (an unread ini axis runs once)."""
+        """The axes that multiply the sheet's runs: every axis with torch defaults on, else
+        those it declares in its matrix directive and the ini axes its code reads (an unread
+        ini axis runs once)."""
         declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
-        return sheet.used_axes | declared
+        return multiplied_axes(declared, sheet.used_axes, self.torch_defaults_for(sheet))
+
+    def check_reach(self, sheet: Sheet) -> None:
+        """Raise SheetError where a combination would not run differently from another (an
+        axis the sheet declares and never reads), or where torch cannot take its dtypes and
+        devices as defaults."""
+        line = sheet.matrix.line if sheet.matrix is not None else 1
+        declared = sheet.matrix.axes if sheet.matrix is not None else {}
+        torch_defaults = self.torch_defaults_for(sheet)
+        problem = unread_declared_axis(declared, sheet.used_axes, torch_defaults)
+        if problem is None and torch_defaults and sheet.examples:
+            axes = self.axes_for(sheet)
+            problem = torch_defaults_problem(axes.dtypes, axes.devices)
+        if problem is not None:
+            raise SheetError(sheet.path, line, problem)
+
+    def collapse_notes(self, sheet: Sheet) -> tuple[str, ...]:
+        """Notes on the ini axes of several values that run once: the code never reads them."""
+        axes = self.axes_for(sheet)
+        return collapse_notes(
+            {"devices": axes.devices, "dtypes": axes.dtypes}, self.multiplied_axes(sheet)
+        )
 
     def written_combination(self, sheet: Sheet) -> Combination:
         """The combination the sheet's expected outputs are written for: its first declared
@@ -209,6 +241,7 @@ class SheetFile(pytest.File):
         settings = self.config.stash[SETTINGS]
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
+            settings.check_reach(sheet)
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
@@ -221,6 +254,8 @@ class SheetFile(pytest.File):
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
         written = settings.written_combination(sheet)
+        torch_defaults = settings.torch_defaults_for(sheet)
+        collapsed = settings.collapse_notes(sheet)
         if not matrix:
             self.no_combination_left = (
                 sheet.matrix.line if sheet.matrix is not None else 1,
@@ -237,6 +272,8 @@ class SheetFile(pytest.File):
                 updates_output=settings.update and combination.id == written.id,
                 check_context=settings.check_context(sheet, combination),
                 audit=settings.audit,
+                torch_defaults=torch_defaults,
+                collapsed=collapsed,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -320,11 +357,15 @@ class CombinationCollector(pytest.Collector):
         updates_output: bool = False,
         check_context: CheckContext | None = None,
         audit: bool = False,
+        torch_defaults: bool = False,
+        collapsed: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.torch_defaults = torch_defaults
+        self.collapsed = collapsed  # notes on the axes that run once: the code never reads them
         self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet,
@@ -334,6 +375,7 @@ class CombinationCollector(pytest.Collector):
             prepare_namespace=self._prepare_namespace,
             check_context=check_context,
             audit=audit,
+            torch_defaults=torch_defaults,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -403,6 +445,12 @@ class ExampleItem(pytest.Item):
                     "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
                     "examples": [[each.line, each.heading] for each in steps],
+                    **({"collapsed": list(parent.collapsed)} if parent.collapsed else {}),
+                    **(
+                        {"dtype": parent.combination.dtype or "float32"}
+                        if parent.torch_defaults
+                        else {}
+                    ),
                 },
             )
         )
@@ -472,6 +520,8 @@ class ExampleItem(pytest.Item):
             return error
         finally:
             result["duration"] = time.perf_counter() - started
+            if runner.exercised is not None:
+                result["exercised"] = runner.exercised
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:

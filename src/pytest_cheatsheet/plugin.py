@@ -130,6 +130,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             default="",
         )
     parser.addini(
+        "cheatsheet_torch_defaults",
+        "run each combination with its dtype and device as torch's defaults "
+        "(torch.set_default_dtype, torch.set_default_device), so code that names neither "
+        "runs per combination (default: false)",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
         type="linelist",
@@ -179,6 +187,7 @@ def pytest_configure(config: pytest.Config) -> None:
         items=item_granularity(config),
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
+        torch_defaults=config.getini("cheatsheet_torch_defaults"),
     )
     if config.getoption("cheatsheet_audit"):
         from pytest_cheatsheet.audit import AuditRecorder
@@ -383,6 +392,14 @@ class Recorder:
             terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
             for line in lines:
                 terminalreporter.write_line(line)
+        if collapsed := self.tally.collapse_lines():
+            terminalreporter.write_sep("=", "cheatsheet: axes run once")
+            for line in collapsed:
+                terminalreporter.write_line(line, yellow=True)
+        if not_exercised := self.tally.not_exercised():
+            terminalreporter.write_sep("=", "cheatsheet: not exercised")
+            for line in not_exercised:
+                terminalreporter.write_line(line, yellow=True)
         if self.no_combination:
             terminalreporter.write_sep("=", "cheatsheet: sheets left nothing to run")
             for sheet, reason in sorted(self.no_combination.items()):

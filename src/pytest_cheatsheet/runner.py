@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.exercised import TensorWatch
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -21,6 +22,7 @@ from pytest_cheatsheet.isolation import (
 from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.seam import BlockFailure, Run, RunContext
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
+from pytest_cheatsheet.torch_defaults import apply_torch_defaults
 from pytest_cheatsheet.update import ExpectedOutputUpdate
 
 # What stops the set-up of an example instead of counting as an earlier example's failure:
@@ -61,8 +63,18 @@ class CombinationRunner:
         prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
         check_context: CheckContext | None = None,
         audit: bool = False,
+        torch_defaults: bool = False,
     ) -> None:
         self.prepare_namespace = prepare_namespace
+        self.torch_defaults = torch_defaults
+        # With torch defaults on: whether the example last run made a tensor of the
+        # combination's dtype on its device (None: not watched).
+        self.watch = (
+            TensorWatch(combination.dtype or "float32", combination.target_device)
+            if torch_defaults
+            else None
+        )
+        self.exercised: bool | None = None
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -112,6 +124,8 @@ class CombinationRunner:
     def _open_namespace(self) -> None:
         seed_everything()
         self._random.capture()
+        if self.torch_defaults:  # GlobalState restores torch's own when the run ends
+            apply_torch_defaults(self.combination.dtype, self.combination.target_device)
         if self.document is not None:
             self.document.close()
         # What doctests printed instead of their expected output, for --cheatsheet-update.
@@ -153,6 +167,7 @@ class CombinationRunner:
             self._replay(earlier, step)
         self.next_index = step.index + 1
         self.take_updates()
+        self.exercised = None
         if step.index != self._last_example:
             self._evaluate(step)
             return
@@ -241,7 +256,7 @@ class CombinationRunner:
         if self.check_context is not None:
             check = self.check_context.with_tolerance(step.tolerance)
             self.document.context = replace(self.document.context, check=check)
-        with self._autocast():
+        with self._autocast(), self._watching():
             try:
                 self.document.evaluate(step.index)
             except BlockFailure as failure:
@@ -250,6 +265,18 @@ class CombinationRunner:
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.
                     self.document.namespace.update(self.combination.namespace())
+
+    @contextlib.contextmanager
+    def _watching(self) -> Iterator[None]:
+        """Watch an example for a tensor of the combination's dtype on its device."""
+        if self.watch is None:
+            yield
+            return
+        try:
+            with self.watch.watching():
+                yield
+        finally:
+            self.exercised = self.watch.made
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

@@ -21,6 +21,9 @@ FAILURE_PROPERTY = "cheatsheet_failure"
 # failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
 RESULTS_PROPERTY = "cheatsheet_results"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+# The summary's column, with torch defaults on: the examples that made a tensor of the
+# combination's dtype on its device.
+EXERCISED = "exercised"
 
 
 def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -88,11 +91,17 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 @dataclass
 class Tally:
-    """Outcome counts per combination id, and the skip reasons seen."""
+    """Outcome counts per combination id, the skip reasons seen, and with torch defaults on
+    how many examples exercised each combination (made a tensor of its dtype on its device)."""
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     devices: set[str] = field(default_factory=set)
+    # (sheet, combination) -> [examples watched, examples that exercised it]; and its dtype
+    # and device, for the note on a combination none exercised.
+    exercised: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    watched: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    collapsed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sheet -> its notes
 
     def add(self, report: pytest.TestReport) -> None:
         properties = example_properties(report)
@@ -100,22 +109,69 @@ class Tally:
         if properties is None or outcome is None:
             return
         combination = str(properties["combination"])
+        sheet = str(properties.get("sheet"))
         self.devices.add(properties.get("device") or "cpu")
+        if properties.get("collapsed"):
+            self.collapsed[sheet] = tuple(properties["collapsed"])
         for _, _, each, result in example_results(report, outcome):
             self.counts[combination][each] += 1
             if each == "skipped":
                 reason = result["reason"] if result is not None else skip_reason(report)
                 self.skip_reasons[combination][reason] += 1
+            if result is not None and "exercised" in result:
+                key = (sheet, combination)
+                counts = self.exercised.setdefault(key, [0, 0])
+                counts[0] += 1
+                counts[1] += bool(result["exercised"])
+                self.watched[key] = (
+                    str(properties.get("dtype")),
+                    str(properties.get("device") or "cpu"),
+                )
+
+    def exercised_by_combination(self) -> dict[str, list[int]]:
+        """Per combination: [examples watched, examples that exercised it]."""
+        totals: dict[str, list[int]] = {}
+        for (_, combination), (watched, made) in self.exercised.items():
+            counts = totals.setdefault(combination, [0, 0])
+            counts[0] += watched
+            counts[1] += made
+        return totals
+
+    def not_exercised(self) -> list[str]:
+        """A line per sheet and combination of which no watched example made a tensor of the
+        combination's dtype on its device: its passes verify nothing of that dtype."""
+        lines = []
+        for (sheet, combination), (_, made) in sorted(self.exercised.items()):
+            if made == 0:
+                dtype, device = self.watched[sheet, combination]
+                lines.append(
+                    f"{sheet} [{combination}]: no example made a {dtype} tensor on {device}; "
+                    f"its passes verify nothing of {dtype}"
+                )
+        return lines
+
+    def collapse_lines(self) -> list[str]:
+        return [
+            f"{sheet}: {note}" for sheet, notes in sorted(self.collapsed.items()) for note in notes
+        ]
 
     def lines(self) -> list[str]:
         if not self.counts:
             return []
         width = max(len("combination"), *(len(name) for name in self.counts))
         header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in OUTCOMES)
+        exercised = self.exercised_by_combination()
+        if exercised:
+            header += f"  {EXERCISED:>9}"
         lines = [header]
         for name in sorted(self.counts):
             counts = self.counts[name]
             row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
+            if exercised:
+                watched, made = exercised.get(name, (0, 0))
+                row += f"  {made if watched else '-':>9}"
+                if watched and not made:
+                    row += "  (not exercised)"
             reasons = self.skip_reasons.get(name)
             if reasons:
                 (reason, _), others = reasons.most_common(1)[0], len(reasons) - 1

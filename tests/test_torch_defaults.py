@@ -1,0 +1,383 @@
+"""torch's defaults per combination (``cheatsheet_torch_defaults``, ``torch-defaults=on``), no row
+for a combination that did not run differently, and the coverage each combination got."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import summary_table
+
+# Docstrings that never name dtype or device, as real projects write them. The claim at line 14
+# is what float32 prints (and float64 rounds to it); bfloat16 prints 0.333984375.
+MODULE = '''\
+"""Numbers.
+
+>>> import torch
+>>> torch.tensor([0.5, 1.5]) * 2
+tensor([1., 3.])
+"""
+
+import torch
+
+
+def third():
+    """One third, as the default dtype holds it.
+
+    >>> (torch.tensor(1.0) / 3).item()
+    0.3333333432674408
+    """
+    return torch.tensor(1.0) / 3
+'''
+CLAIM_LINE = 14
+DTYPES = ("float32", "float64", "bfloat16")
+
+
+def project(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str = MODULE,
+    ini: str = "",
+) -> Path:
+    """A project whose docs/ holds the module as a sheet, one item per example."""
+    pytester.makeini(
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_paths = docs\n"
+        "cheatsheet_devices = cpu\n" + textwrap.dedent(ini)
+    )
+    docs = pytester.path / "docs"
+    docs.mkdir()
+    path = docs / "numbers.py"
+    path.write_text(module, encoding="utf-8")
+    monkeypatch.syspath_prepend(docs)
+    return path
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "no:cacheprovider", "-rfE", *args)
+
+
+def verdicts(pytester: pytest.Pytester, result_path: str) -> set[tuple[str, int, str, str]]:
+    document = json.loads((pytester.path / result_path).read_text(encoding="utf-8"))
+    return {
+        (record["sheet"], record["line"], record["combination"], record["outcome"])
+        for record in document["results"]
+    }
+
+
+ON = "cheatsheet_dtypes = float32 float64 bfloat16\ncheatsheet_torch_defaults = true\n"
+
+
+def test_with_torch_defaults_a_claim_false_in_bfloat16_fails_on_bfloat16_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, ini=ON)
+    result = run(pytester)
+    result.assert_outcomes(passed=3 * 3 - 1, failed=1)
+    result.stdout.fnmatch_lines([f"FAILED docs/numbers.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
+    table = summary_table(result)
+    assert [row.split()[0] for row in table[1:]] == [
+        "cpu-bfloat16",
+        "cpu-float32",
+        "cpu-float64",
+    ]
+
+
+def test_with_torch_defaults_each_combination_computes_in_its_dtype(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(
+        pytester,
+        monkeypatch,
+        '"""\n>>> import torch\n>>> torch.get_default_dtype() in (torch.float64, torch.bfloat16)\n'
+        'False\n>>> torch.ones(2).dtype\ntorch.float32\n"""\n',
+        ini=ON,
+    )
+    result = run(pytester)
+    # Each expected output is float32's: the other dtypes print otherwise, and fail.
+    result.assert_outcomes(passed=3 + 2, failed=2 * 2)
+    failed = {line for line in result.stdout.lines if line.startswith("FAILED")}
+    assert failed == {
+        f"FAILED docs/numbers.py::cpu-{dtype}::line:{line}"
+        for dtype in ("float64", "bfloat16")
+        for line in (3, 5)
+    }
+
+
+def test_without_torch_defaults_ini_axes_collapse_with_a_note_per_sheet(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, ini="cheatsheet_dtypes = float32 float64 bfloat16\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    assert [row.split()[0] for row in summary_table(result)[1:]] == ["any"]
+    result.stdout.fnmatch_lines(
+        [
+            "docs/numbers.py: dtypes collapsed (float32, float64, bfloat16): the code never "
+            "reads dtype; set cheatsheet_torch_defaults to run it per dtype"
+        ]
+    )
+
+
+def test_an_ini_axis_of_one_value_collapses_without_a_note(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch)
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    assert "collapsed" not in result.stdout.str()
+
+
+def test_an_axis_the_sheet_declares_and_never_reads_is_a_collection_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: dtypes=float32,float64,bfloat16\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*docs/numbers.py:19: declares dtypes=float32,float64,bfloat16 but its code never "
+            "reads dtype, so its tensors would have torch's default dtype (float32) in every "
+            "combination: read dtype in the code, or turn torch defaults on (torch-defaults=on "
+            "in this directive, or the ini option cheatsheet_torch_defaults)*"
+        ]
+    )
+
+
+def test_a_declared_device_axis_never_read_is_an_error_not_a_run_on_another_device(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: devices=meta\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*docs/numbers.py:19: declares devices=meta but its code never*"])
+
+
+def test_a_declared_axis_of_torchs_own_default_needs_no_reading(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: devices=cpu dtypes=float32\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    assert [row.split()[0] for row in summary_table(result)[1:]] == ["cpu-float32"]
+
+
+def test_the_sheet_directive_turns_torch_defaults_on(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(
+        pytester,
+        monkeypatch,
+        MODULE + "\n# cheatsheet: dtypes=float32,float64,bfloat16 torch-defaults=on\n",
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=3 * 3 - 1, failed=1)
+    result.stdout.fnmatch_lines([f"FAILED docs/numbers.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
+
+
+def test_the_sheet_directive_turns_the_ini_torch_defaults_off(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: torch-defaults=off\n", ini=ON)
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["docs/numbers.py: dtypes collapsed*"])
+
+
+def test_torch_defaults_in_a_markdown_directive(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
+    pytester.makefile(
+        ".md",
+        **{
+            "cheatsheet/third": """\
+            <!-- cheatsheet: devices=cpu dtypes=float32,bfloat16 torch-defaults=on -->
+
+            ```python
+            >>> import torch
+            >>> (torch.tensor(1.0) / 3).item()
+            0.3333333432674408
+            ```
+            """
+        },
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["FAILED cheatsheet/third.md::cpu-bfloat16::line:5*"])
+
+
+@pytest.mark.parametrize("value", ["yes", "1"])
+def test_a_bad_torch_defaults_value_names_the_valid_ones(
+    pytester: pytest.Pytester, value: str
+) -> None:
+    pytester.makefile(
+        ".md",
+        **{
+            "cheatsheet/x": f"<!-- cheatsheet: torch-defaults={value} -->\n\n"
+            "```python\n>>> 1\n1\n```\n"
+        },
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*cheatsheet/x.md:1: unknown torch-defaults value {value!r}; valid: on, off*"]
+    )
+
+
+def test_torch_defaults_with_an_integer_dtype_is_a_collection_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(
+        pytester, monkeypatch, MODULE + "\n# cheatsheet: dtypes=float32,int64 torch-defaults=on\n"
+    )
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*docs/numbers.py:19: torch-defaults=on cannot make int64 torch's default dtype*"]
+    )
+
+
+def test_a_sheet_that_reads_dtype_behaves_as_before(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
+    pytester.makefile(
+        ".md",
+        **{
+            "cheatsheet/reads": """\
+            <!-- cheatsheet: devices=cpu dtypes=float32,bfloat16 -->
+
+            ```python
+            >>> import torch
+            >>> (torch.tensor(1.0, dtype=dtype) / 3).item()
+            0.3333333432674408
+            >>> torch.get_default_dtype()
+            torch.float32
+            ```
+            """
+        },
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(["FAILED cheatsheet/reads.md::cpu-bfloat16::line:5*"])
+    assert summary_table(result)[0].split() == [
+        "combination",
+        "passed",
+        "failed",
+        "skipped",
+        "xfailed",
+        "xpassed",
+        "error",
+    ]
+    assert "collapsed" not in result.stdout.str()
+
+
+def test_a_later_sheet_sees_float32_and_cpu_again(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ncheatsheet_items = example\n")
+    pytester.makefile(
+        ".md",
+        **{
+            "cheatsheet/a_defaults": """\
+            <!-- cheatsheet: devices=meta dtypes=float64 torch-defaults=on -->
+
+            ```python
+            import torch
+            assert torch.get_default_dtype() == torch.float64
+            assert torch.ones(1).device.type == "meta"
+            ```
+            """,
+            "cheatsheet/b_later": """\
+            ```python
+            import torch
+            assert torch.get_default_dtype() == torch.float32
+            assert torch.ones(1).device.type == "cpu"
+            ```
+            """,
+        },
+    )
+    result = run(pytester, "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+
+
+def test_xdist_and_k_give_the_serial_verdicts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, ini=ON)
+    run(pytester, "--cheatsheet-report=serial.json").assert_outcomes(passed=8, failed=1)
+    run(pytester, "-n", "2", "--cheatsheet-report=xdist.json").assert_outcomes(passed=8, failed=1)
+    serial = verdicts(pytester, "serial.json")
+    assert verdicts(pytester, "xdist.json") == serial
+    run(pytester, "-k", f"line:{CLAIM_LINE}", "--cheatsheet-report=k.json").assert_outcomes(
+        passed=2, failed=1
+    )
+    assert verdicts(pytester, "k.json") == {v for v in serial if v[1] == CLAIM_LINE}
+
+
+def test_update_mode_writes_the_written_combinations_output_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = project(pytester, monkeypatch, MODULE.replace("0.3333333432674408", "0.25"), ini=ON)
+    result = run(pytester, "--cheatsheet-update")
+    result.assert_outcomes(passed=6, failed=3)
+    assert path.read_text(encoding="utf-8") == MODULE  # float32's, not bfloat16's 0.333984375
+    run(pytester).assert_outcomes(passed=8, failed=1)
+
+
+def test_each_example_records_whether_it_made_a_tensor_of_its_combination(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch, ini=ON)
+    result = run(pytester, "--cheatsheet-report=r.json")
+    document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    exercised = {
+        (record["line"], record["combination"]): record["exercised"]
+        for record in document["results"]
+    }
+    # `import torch` makes no tensor; the other two make one of the running dtype.
+    assert exercised == {
+        (line, f"cpu-{dtype}"): line != 3 for line in (3, 4, CLAIM_LINE) for dtype in DTYPES
+    }
+    table = summary_table(result)
+    assert table[0].split()[-1] == "exercised"
+    assert [row.split()[-1] for row in table[1:]] == ["2", "2", "2"]
+
+
+def test_a_combination_no_example_made_a_tensor_of_is_flagged_not_exercised(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(
+        pytester,
+        monkeypatch,
+        '"""\n>>> import torch\n>>> torch.ones(2, dtype=torch.float32)\ntensor([1., 1.])\n"""\n',
+        ini=ON,
+    )
+    result = run(pytester, "--cheatsheet-report=r.json")
+    result.assert_outcomes(passed=6)
+    table = summary_table(result)
+    rows = {row.split()[0]: row for row in table[1:]}
+    assert rows["cpu-float32"].split()[-1] == "1"
+    assert rows["cpu-bfloat16"].endswith("0  (not exercised)")
+    assert rows["cpu-float64"].endswith("0  (not exercised)")
+    result.stdout.fnmatch_lines(
+        [
+            "*cheatsheet: not exercised*",
+            "docs/numbers.py [cpu-bfloat16]: no example made a bfloat16 tensor on cpu; "
+            "its passes verify nothing of bfloat16",
+            "docs/numbers.py [cpu-float64]: no example made a float64 tensor on cpu; "
+            "its passes verify nothing of float64",
+        ]
+    )
+    document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    assert not any(
+        record["exercised"]
+        for record in document["results"]
+        if record["combination"] != "cpu-float32"
+    )
+
+
+def test_records_have_no_exercised_key_without_torch_defaults(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester, monkeypatch)
+    run(pytester, "--cheatsheet-report=r.json").assert_outcomes(passed=3)
+    document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    assert all("exercised" not in record for record in document["results"])
