@@ -83,9 +83,9 @@ def _remove_mode(mode: Any) -> None:
         return
     above = []
     for _ in range(_len_torch_function_stack()):
-        top = _pop_mode()
+        top = _pop_mode()  # type: ignore[no-untyped-call]
         if top is mode:
             break
         above.append(top)
     for top in reversed(above):
-        _push_mode(top)
+        _push_mode(top)  # type: ignore[no-untyped-call]
