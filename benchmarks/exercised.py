@@ -1,6 +1,8 @@
 """What watching for the combination's tensors costs (the "exercised" column, with torch
 defaults on), in one run: the same sheets with the watch and with it replaced by a no-op (in that
-project's conftest.py), round robin, best CPU time (user + system of the child) of each.
+project's conftest.py), round robin, best CPU time (user + system of the child) of each; and the
+same net of what the run costs before its first example (``--collect-only``: start-up, imports,
+collection), which the watch does not touch.
 
     python benchmarks/exercised.py [--sheets N] [--examples N] [--repeats N]
 """
@@ -54,9 +56,9 @@ def project(root: Path, sheets: int, blocks: int, watched: bool) -> None:
         (root / "cheatsheet" / f"sheet{index}.md").write_text(text)
 
 
-def cpu_time(cwd: Path, expected: str) -> float:
+def cpu_time(cwd: Path, expected: str, *options: str) -> float:
     before = os.times()
-    done = subprocess.run(PYTEST, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run([*PYTEST, *options], cwd=cwd, capture_output=True, text=True)
     after = os.times()
     if done.returncode != 0 or expected not in done.stdout:
         raise SystemExit(f"{cwd.name}: expected {expected!r}\n{done.stdout[-3000:]}")
@@ -78,15 +80,22 @@ def main(argv: list[str] | None = None) -> int:
         roots = {name: Path(tmp, name) for name in ("watched", "unwatched")}
         for name, root in roots.items():
             project(root, args.sheets, blocks, watched=name == "watched")
-        best = dict.fromkeys(roots, float("inf"))
+        best = dict.fromkeys([*roots, "collection"], float("inf"))
+        collected = f"{args.sheets * (1 + blocks) * COMBINATIONS} tests collected"
         for _ in range(args.repeats):
             for name, root in roots.items():
                 best[name] = min(best[name], cpu_time(root, expected))
-    extra = (best["watched"] - best["unwatched"]) / runs * 1e6
+            best["collection"] = min(
+                best["collection"], cpu_time(roots["watched"], collected, "--collect-only")
+            )
+    watched, unwatched, fixed = best["watched"], best["unwatched"], best["collection"]
+    extra = (watched - unwatched) / runs * 1e6
     print(f"{runs} example runs ({args.sheets} sheets x {COMBINATIONS} combinations)")
-    print(f"without the watch  {best['unwatched']:.2f} s CPU")
-    print(f"with the watch     {best['watched']:.2f} s CPU")
-    print(f"ratio              {best['watched'] / best['unwatched']:.3f} ({extra:+.1f} µs an example)")
+    print(f"without the watch  {unwatched:.2f} s CPU")
+    print(f"with the watch     {watched:.2f} s CPU ({extra:+.1f} µs an example)")
+    print(f"start-up and collection (--collect-only)  {fixed:.2f} s CPU")
+    print(f"ratio, whole runs  {watched / unwatched:.3f}")
+    print(f"ratio, examples    {(watched - fixed) / (unwatched - fixed):.3f}")
     return 0
 
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+import torch
+from torch.overrides import TorchFunctionMode
 
 from conftest import summary_table
+from pytest_cheatsheet import reach, torch_defaults
+from pytest_cheatsheet.exercised import TensorWatch
 
 # Docstrings that never name dtype or device, as real projects write them. The claim at line 14
 # is what float32 prints (and float64 rounds to it); bfloat16 prints 0.333984375.
@@ -381,3 +386,128 @@ def test_records_have_no_exercised_key_without_torch_defaults(
     run(pytester, "--cheatsheet-report=r.json").assert_outcomes(passed=3)
     document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
     assert all("exercised" not in record for record in document["results"])
+
+
+# -- the pure parts ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declared", "used", "torch_defaults", "multiplied"),
+    [
+        (set(), set(), False, set()),
+        (set(), {"dtypes"}, False, {"dtypes"}),
+        ({"devices"}, {"dtypes"}, False, {"devices", "dtypes"}),
+        (set(), set(), True, {"devices", "dtypes"}),
+        ({"autocast"}, set(), True, {"autocast", "devices", "dtypes"}),
+    ],
+)
+def test_axes_multiply_where_the_code_reads_them_or_torch_defaults_follow_them(
+    declared: set[str], used: set[str], torch_defaults: bool, multiplied: set[str]
+) -> None:
+    assert reach.multiplied_axes(frozenset(declared), frozenset(used), torch_defaults) == multiplied
+
+
+@pytest.mark.parametrize(
+    ("declared", "used", "torch_defaults", "error"),
+    [
+        ({"dtypes": ("float32", "float64")}, set(), False, "declares dtypes=float32,float64"),
+        ({"dtypes": ("float64",)}, set(), False, "declares dtypes=float64"),
+        ({"devices": ("cuda",)}, {"dtypes"}, False, "declares devices=cuda"),
+        ({"dtypes": ("float32", "float64")}, {"dtypes"}, False, None),
+        ({"dtypes": ("float32", "float64")}, set(), True, None),
+        ({"dtypes": ("float32",), "devices": ("cpu",)}, set(), False, None),
+        ({"autocast": (False, True)}, set(), False, None),
+    ],
+)
+def test_a_declared_axis_unread_with_torch_defaults_off_is_named(
+    declared: dict[str, tuple[Any, ...]], used: set[str], torch_defaults: bool, error: str | None
+) -> None:
+    found = reach.unread_declared_axis(declared, frozenset(used), torch_defaults)
+    if error is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert found.startswith(error)
+        assert "torch-defaults=on" in found
+        assert "cheatsheet_torch_defaults" in found
+
+
+def test_collapse_notes_name_only_the_unread_axes_of_several_values() -> None:
+    values = {"devices": ("cpu", "cuda"), "dtypes": ("float32",)}
+    assert reach.collapse_notes(values, frozenset()) == (
+        "devices collapsed (cpu, cuda): the code never reads device; "
+        "set cheatsheet_torch_defaults to run it per device",
+    )
+    assert reach.collapse_notes(values, frozenset({"devices"})) == ()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "floating"),
+    [
+        ("float32", "float32"),
+        ("bfloat16", "bfloat16"),
+        ("complex64", "float32"),
+        ("complex128", "float64"),
+        ("int64", None),
+        ("bool", None),
+    ],
+)
+def test_the_default_dtype_of_a_combination_is_its_floating_dtype(
+    dtype: str, floating: str | None
+) -> None:
+    assert torch_defaults.default_dtype_for(dtype) == floating
+
+
+def test_a_dtype_this_torch_refuses_as_its_default_is_named_with_the_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(dtype: torch.dtype) -> None:
+        if dtype == torch.bfloat16:
+            raise TypeError("only floating-point types are supported as the default type")
+
+    monkeypatch.setattr(torch, "set_default_dtype", refuse)
+    problem = torch_defaults.torch_defaults_problem(("float32", "bfloat16"), ("cpu",))
+    assert problem is not None
+    assert f"cannot make bfloat16 the default dtype on torch {torch.__version__}" in problem
+    assert "only floating-point types" in problem
+
+
+def test_a_torch_without_set_default_device_is_named_for_devices_other_than_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(torch, "set_default_device")
+    assert torch_defaults.torch_defaults_problem(("float32",), ("cpu",)) is None
+    problem = torch_defaults.torch_defaults_problem(("float32",), ("cpu", "cuda"))
+    assert problem is not None
+    assert "needs torch.set_default_device (torch 2.0 or later)" in problem
+
+
+def test_the_watch_sees_a_tensor_of_its_dtype_on_its_device_and_nothing_else() -> None:
+    watch = TensorWatch("float64", "cpu")
+    with watch.watching():
+        torch.ones(2, dtype=torch.float32) + 1
+        torch.arange(3)
+    assert not watch.made
+    with watch.watching():
+        torch.max(torch.tensor([1.0, 2.0], dtype=torch.float64), dim=0)
+    assert watch.made
+    with watch.watching():
+        torch.ones(2, dtype=torch.float64, device="meta")
+    assert not watch.made
+
+
+def test_the_watch_leaves_torchs_mode_stack_as_the_example_left_it() -> None:
+    class Other(TorchFunctionMode):
+        pass
+
+    depth = torch._C._len_torch_function_stack()
+    other = Other()
+    watch = TensorWatch("float32", "cpu")
+    with watch.watching():
+        other.__enter__()  # type: ignore[no-untyped-call]  # left open by the example, as set_default_device before torch 2.3
+    try:
+        assert torch._C._len_torch_function_stack() == depth + 1
+        assert torch.overrides._get_current_function_mode() is other  # type: ignore[no-untyped-call]
+    finally:
+        other.__exit__(None, None, None)  # type: ignore[no-untyped-call]
+    assert torch._C._len_torch_function_stack() == depth
