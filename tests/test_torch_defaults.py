@@ -43,20 +43,18 @@ DTYPES = ("float32", "float64", "bfloat16")
 
 def project(
     pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
     module: str = MODULE,
     ini: str = "",
 ) -> Path:
     """A project whose docs/ holds the module as a sheet, one item per example."""
     pytester.makeini(
-        "[pytest]\ncheatsheet_items = example\ncheatsheet_paths = docs\n"
+        "[pytest]\ncheatsheet_items = example\ncheatsheet_paths = docs\npythonpath = docs\n"
         "cheatsheet_devices = cpu\n" + textwrap.dedent(ini)
     )
     docs = pytester.path / "docs"
     docs.mkdir()
-    path = docs / "numbers.py"
+    path = docs / "thirds.py"
     path.write_text(module, encoding="utf-8")
-    monkeypatch.syspath_prepend(docs)
     return path
 
 
@@ -76,12 +74,12 @@ ON = "cheatsheet_dtypes = float32 float64 bfloat16\ncheatsheet_torch_defaults = 
 
 
 def test_with_torch_defaults_a_claim_false_in_bfloat16_fails_on_bfloat16_only(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(pytester, monkeypatch, ini=ON)
+    project(pytester, ini=ON)
     result = run(pytester)
     result.assert_outcomes(passed=3 * 3 - 1, failed=1)
-    result.stdout.fnmatch_lines([f"FAILED docs/numbers.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
+    result.stdout.fnmatch_lines([f"FAILED docs/thirds.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
     table = summary_table(result)
     assert [row.split()[0] for row in table[1:]] == [
         "cpu-bfloat16",
@@ -91,11 +89,10 @@ def test_with_torch_defaults_a_claim_false_in_bfloat16_fails_on_bfloat16_only(
 
 
 def test_with_torch_defaults_each_combination_computes_in_its_dtype(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
     project(
         pytester,
-        monkeypatch,
         '"""\n>>> import torch\n>>> torch.get_default_dtype() in (torch.float64, torch.bfloat16)\n'
         'False\n>>> torch.ones(2).dtype\ntorch.float32\n"""\n',
         ini=ON,
@@ -105,45 +102,43 @@ def test_with_torch_defaults_each_combination_computes_in_its_dtype(
     result.assert_outcomes(passed=3 + 2, failed=2 * 2)
     failed = {line for line in result.stdout.lines if line.startswith("FAILED")}
     assert failed == {
-        f"FAILED docs/numbers.py::cpu-{dtype}::line:{line}"
+        f"FAILED docs/thirds.py::cpu-{dtype}::line:{line}"
         for dtype in ("float64", "bfloat16")
         for line in (3, 5)
     }
 
 
 def test_without_torch_defaults_ini_axes_collapse_with_a_note_per_sheet(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(pytester, monkeypatch, ini="cheatsheet_dtypes = float32 float64 bfloat16\n")
+    project(pytester, ini="cheatsheet_dtypes = float32 float64 bfloat16\n")
     result = run(pytester)
     result.assert_outcomes(passed=3)
     assert [row.split()[0] for row in summary_table(result)[1:]] == ["any"]
     result.stdout.fnmatch_lines(
         [
-            "docs/numbers.py: dtypes collapsed (float32, float64, bfloat16): the code never "
+            "docs/thirds.py: dtypes collapsed (float32, float64, bfloat16): the code never "
             "reads dtype; set cheatsheet_torch_defaults to run it per dtype"
         ]
     )
 
 
-def test_an_ini_axis_of_one_value_collapses_without_a_note(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(pytester, monkeypatch)
+def test_an_ini_axis_of_one_value_collapses_without_a_note(pytester: pytest.Pytester) -> None:
+    project(pytester)
     result = run(pytester)
     result.assert_outcomes(passed=3)
     assert "collapsed" not in result.stdout.str()
 
 
 def test_an_axis_the_sheet_declares_and_never_reads_is_a_collection_error(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: dtypes=float32,float64,bfloat16\n")
+    project(pytester, MODULE + "\n# cheatsheet: dtypes=float32,float64,bfloat16\n")
     result = run(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*docs/numbers.py:19: declares dtypes=float32,float64,bfloat16 but its code never "
+            "*docs/thirds.py:19: declares dtypes=float32,float64,bfloat16 but its code never "
             "reads dtype, so its tensors would have torch's default dtype (float32) in every "
             "combination: read dtype in the code, or turn torch defaults on (torch-defaults=on "
             "in this directive, or the ini option cheatsheet_torch_defaults)*"
@@ -152,43 +147,36 @@ def test_an_axis_the_sheet_declares_and_never_reads_is_a_collection_error(
 
 
 def test_a_declared_device_axis_never_read_is_an_error_not_a_run_on_another_device(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: devices=meta\n")
+    project(pytester, MODULE + "\n# cheatsheet: devices=meta\n")
     result = run(pytester)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*docs/numbers.py:19: declares devices=meta but its code never*"])
+    result.stdout.fnmatch_lines(["*docs/thirds.py:19: declares devices=meta but its code never*"])
 
 
-def test_a_declared_axis_of_torchs_own_default_needs_no_reading(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: devices=cpu dtypes=float32\n")
+def test_a_declared_axis_of_torchs_own_default_needs_no_reading(pytester: pytest.Pytester) -> None:
+    project(pytester, MODULE + "\n# cheatsheet: devices=cpu dtypes=float32\n")
     result = run(pytester)
     result.assert_outcomes(passed=3)
     assert [row.split()[0] for row in summary_table(result)[1:]] == ["cpu-float32"]
 
 
-def test_the_sheet_directive_turns_torch_defaults_on(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_sheet_directive_turns_torch_defaults_on(pytester: pytest.Pytester) -> None:
     project(
         pytester,
-        monkeypatch,
         MODULE + "\n# cheatsheet: dtypes=float32,float64,bfloat16 torch-defaults=on\n",
     )
     result = run(pytester)
     result.assert_outcomes(passed=3 * 3 - 1, failed=1)
-    result.stdout.fnmatch_lines([f"FAILED docs/numbers.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
+    result.stdout.fnmatch_lines([f"FAILED docs/thirds.py::cpu-bfloat16::line:{CLAIM_LINE}*"])
 
 
-def test_the_sheet_directive_turns_the_ini_torch_defaults_off(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(pytester, monkeypatch, MODULE + "\n# cheatsheet: torch-defaults=off\n", ini=ON)
+def test_the_sheet_directive_turns_the_ini_torch_defaults_off(pytester: pytest.Pytester) -> None:
+    project(pytester, MODULE + "\n# cheatsheet: torch-defaults=off\n", ini=ON)
     result = run(pytester)
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines(["docs/numbers.py: dtypes collapsed*"])
+    result.stdout.fnmatch_lines(["docs/thirds.py: dtypes collapsed*"])
 
 
 def test_torch_defaults_in_a_markdown_directive(pytester: pytest.Pytester) -> None:
@@ -231,15 +219,13 @@ def test_a_bad_torch_defaults_value_names_the_valid_ones(
 
 
 def test_torch_defaults_with_an_integer_dtype_is_a_collection_error(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(
-        pytester, monkeypatch, MODULE + "\n# cheatsheet: dtypes=float32,int64 torch-defaults=on\n"
-    )
+    project(pytester, MODULE + "\n# cheatsheet: dtypes=float32,int64 torch-defaults=on\n")
     result = run(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*docs/numbers.py:19: torch-defaults=on cannot make int64 torch's default dtype*"]
+        ["*docs/thirds.py:19: torch-defaults=on cannot make int64 torch's default dtype*"]
     )
 
 
@@ -303,10 +289,8 @@ def test_a_later_sheet_sees_float32_and_cpu_again(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=2)
 
 
-def test_xdist_and_k_give_the_serial_verdicts(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(pytester, monkeypatch, ini=ON)
+def test_xdist_and_k_give_the_serial_verdicts(pytester: pytest.Pytester) -> None:
+    project(pytester, ini=ON)
     run(pytester, "--cheatsheet-report=serial.json").assert_outcomes(passed=8, failed=1)
     run(pytester, "-n", "2", "--cheatsheet-report=xdist.json").assert_outcomes(passed=8, failed=1)
     serial = verdicts(pytester, "serial.json")
@@ -317,10 +301,8 @@ def test_xdist_and_k_give_the_serial_verdicts(
     assert verdicts(pytester, "k.json") == {v for v in serial if v[1] == CLAIM_LINE}
 
 
-def test_update_mode_writes_the_written_combinations_output_only(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = project(pytester, monkeypatch, MODULE.replace("0.3333333432674408", "0.25"), ini=ON)
+def test_update_mode_writes_the_written_combinations_output_only(pytester: pytest.Pytester) -> None:
+    path = project(pytester, MODULE.replace("0.3333333432674408", "0.25"), ini=ON)
     result = run(pytester, "--cheatsheet-update")
     result.assert_outcomes(passed=6, failed=3)
     assert path.read_text(encoding="utf-8") == MODULE  # float32's, not bfloat16's 0.333984375
@@ -328,9 +310,9 @@ def test_update_mode_writes_the_written_combinations_output_only(
 
 
 def test_each_example_records_whether_it_made_a_tensor_of_its_combination(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
-    project(pytester, monkeypatch, ini=ON)
+    project(pytester, ini=ON)
     result = run(pytester, "--cheatsheet-report=r.json")
     document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
     exercised = {
@@ -347,11 +329,10 @@ def test_each_example_records_whether_it_made_a_tensor_of_its_combination(
 
 
 def test_a_combination_no_example_made_a_tensor_of_is_flagged_not_exercised(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester,
 ) -> None:
     project(
         pytester,
-        monkeypatch,
         '"""\n>>> import torch\n>>> torch.ones(2, dtype=torch.float32)\ntensor([1., 1.])\n"""\n',
         ini=ON,
     )
@@ -365,9 +346,9 @@ def test_a_combination_no_example_made_a_tensor_of_is_flagged_not_exercised(
     result.stdout.fnmatch_lines(
         [
             "*cheatsheet: not exercised*",
-            "docs/numbers.py [cpu-bfloat16]: no example made a bfloat16 tensor on cpu; "
+            "docs/thirds.py [cpu-bfloat16]: no block made a bfloat16 tensor on cpu; "
             "its passes verify nothing of bfloat16",
-            "docs/numbers.py [cpu-float64]: no example made a float64 tensor on cpu; "
+            "docs/thirds.py [cpu-float64]: no block made a float64 tensor on cpu; "
             "its passes verify nothing of float64",
         ]
     )
@@ -379,10 +360,8 @@ def test_a_combination_no_example_made_a_tensor_of_is_flagged_not_exercised(
     )
 
 
-def test_records_have_no_exercised_key_without_torch_defaults(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project(pytester, monkeypatch)
+def test_records_have_no_exercised_key_without_torch_defaults(pytester: pytest.Pytester) -> None:
+    project(pytester)
     run(pytester, "--cheatsheet-report=r.json").assert_outcomes(passed=3)
     document = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
     assert all("exercised" not in record for record in document["results"])

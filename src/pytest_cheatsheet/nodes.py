@@ -521,7 +521,7 @@ class ExampleItem(pytest.Item):
         finally:
             result["duration"] = time.perf_counter() - started
             if runner.exercised is not None:
-                result["exercised"] = runner.exercised
+                result.update(exercised=runner.exercised, block=runner.exercised_block)
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:

@@ -67,14 +67,18 @@ class CombinationRunner:
     ) -> None:
         self.prepare_namespace = prepare_namespace
         self.torch_defaults = torch_defaults
-        # With torch defaults on: whether the example last run made a tensor of the
-        # combination's dtype on its device (None: not watched).
+        # With torch defaults on: whether the code block of the example last run had made a
+        # tensor of the combination's dtype on its device (None: not watched). A block is
+        # watched until it has: the watch costs each torch call the block makes.
         self.watch = (
             TensorWatch(combination.dtype or "float32", combination.target_device)
             if torch_defaults
             else None
         )
         self.exercised: bool | None = None
+        self.exercised_block: int | None = None  # that block's line (its first example's)
+        self._exercised_blocks: set[int] = set()  # their lines, in this run
+        self._block_of = {step.index: block[0].line for block in sheet.blocks for step in block}
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -126,6 +130,7 @@ class CombinationRunner:
         self._random.capture()
         if self.torch_defaults:  # GlobalState restores torch's own when the run ends
             apply_torch_defaults(self.combination.dtype, self.combination.target_device)
+        self._exercised_blocks = set()
         if self.document is not None:
             self.document.close()
         # What doctests printed instead of their expected output, for --cheatsheet-update.
@@ -256,7 +261,7 @@ class CombinationRunner:
         if self.check_context is not None:
             check = self.check_context.with_tolerance(step.tolerance)
             self.document.context = replace(self.document.context, check=check)
-        with self._autocast(), self._watching():
+        with self._autocast(), self._watching(step):
             try:
                 self.document.evaluate(step.index)
             except BlockFailure as failure:
@@ -267,9 +272,12 @@ class CombinationRunner:
                     self.document.namespace.update(self.combination.namespace())
 
     @contextlib.contextmanager
-    def _watching(self) -> Iterator[None]:
-        """Watch an example for a tensor of the combination's dtype on its device."""
-        if self.watch is None:
+    def _watching(self, step: Step) -> Iterator[None]:
+        """Watch an example for a tensor of the combination's dtype on its device, unless its
+        block has made one already."""
+        block = self.exercised_block = self._block_of.get(step.index, step.line)
+        if self.watch is None or block in self._exercised_blocks:
+            self.exercised = None if self.watch is None else True
             yield
             return
         try:
@@ -277,6 +285,8 @@ class CombinationRunner:
                 yield
         finally:
             self.exercised = self.watch.made
+            if self.watch.made:
+                self._exercised_blocks.add(block)
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

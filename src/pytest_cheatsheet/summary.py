@@ -21,7 +21,7 @@ FAILURE_PROPERTY = "cheatsheet_failure"
 # failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
 RESULTS_PROPERTY = "cheatsheet_results"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
-# The summary's column, with torch defaults on: the examples that made a tensor of the
+# The summary's column, with torch defaults on: the code blocks that made a tensor of the
 # combination's dtype on its device.
 EXERCISED = "exercised"
 
@@ -97,9 +97,9 @@ class Tally:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     devices: set[str] = field(default_factory=set)
-    # (sheet, combination) -> [examples watched, examples that exercised it]; and its dtype
-    # and device, for the note on a combination none exercised.
-    exercised: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    # (sheet, combination) -> {block line: whether it exercised it}; and its dtype and device,
+    # for the note on a combination no block exercised.
+    exercised: dict[tuple[str, str], dict[int, bool]] = field(default_factory=dict)
     watched: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     collapsed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sheet -> its notes
 
@@ -120,32 +120,32 @@ class Tally:
                 self.skip_reasons[combination][reason] += 1
             if result is not None and "exercised" in result:
                 key = (sheet, combination)
-                counts = self.exercised.setdefault(key, [0, 0])
-                counts[0] += 1
-                counts[1] += bool(result["exercised"])
+                blocks = self.exercised.setdefault(key, {})
+                block = int(result.get("block") or result["line"])
+                blocks[block] = blocks.get(block, False) or bool(result["exercised"])
                 self.watched[key] = (
                     str(properties.get("dtype")),
                     str(properties.get("device") or "cpu"),
                 )
 
     def exercised_by_combination(self) -> dict[str, list[int]]:
-        """Per combination: [examples watched, examples that exercised it]."""
+        """Per combination: [blocks watched, blocks that exercised it]."""
         totals: dict[str, list[int]] = {}
-        for (_, combination), (watched, made) in self.exercised.items():
+        for (_, combination), blocks in self.exercised.items():
             counts = totals.setdefault(combination, [0, 0])
-            counts[0] += watched
-            counts[1] += made
+            counts[0] += len(blocks)
+            counts[1] += sum(blocks.values())
         return totals
 
     def not_exercised(self) -> list[str]:
-        """A line per sheet and combination of which no watched example made a tensor of the
+        """A line per sheet and combination of which no watched block made a tensor of the
         combination's dtype on its device: its passes verify nothing of that dtype."""
         lines = []
-        for (sheet, combination), (_, made) in sorted(self.exercised.items()):
-            if made == 0:
+        for (sheet, combination), blocks in sorted(self.exercised.items()):
+            if not any(blocks.values()):
                 dtype, device = self.watched[sheet, combination]
                 lines.append(
-                    f"{sheet} [{combination}]: no example made a {dtype} tensor on {device}; "
+                    f"{sheet} [{combination}]: no block made a {dtype} tensor on {device}; "
                     f"its passes verify nothing of {dtype}"
                 )
         return lines
