@@ -4,7 +4,10 @@ project's conftest.py), round robin, best CPU time (user + system of the child) 
 same net of what the run costs before its first example (``--collect-only``: start-up, imports,
 collection), which the watch does not touch.
 
-    python benchmarks/exercised.py [--sheets N] [--examples N] [--repeats N]
+    python benchmarks/exercised.py [--sheets N] [--examples N] [--repeats N] [--unmatched]
+
+``--unmatched``: the worst case, blocks that make float32 tensors only (an explicit dtype), so
+that on float64 and bfloat16 the watch looks at every torch call of every block.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ True
 ```
 
 """
+UNMATCHED = (
+    BLOCK.replace("torch.arange(6.0)", "torch.arange(6.0, dtype=torch.float32)")
+    .replace("torch.ones(3)", "torch.ones(3, dtype=torch.float32)")
+    .replace("torch.tensor([1.0, 1.0])", "torch.tensor([1.0, 1.0], dtype=torch.float32)")
+)
 EXAMPLES_PER_BLOCK = 6
 NO_WATCH = """\
 import contextlib
@@ -46,12 +54,12 @@ TensorWatch.watching = lambda self: contextlib.nullcontext()  # type: ignore[met
 """
 
 
-def project(root: Path, sheets: int, blocks: int, watched: bool) -> None:
+def project(root: Path, sheets: int, blocks: int, watched: bool, block: str) -> None:
     (root / "cheatsheet").mkdir(parents=True)
     (root / "pytest.ini").write_text(INI)
     conftest = "import torch  # noqa: F401\n" if watched else NO_WATCH
     (root / "conftest.py").write_text(conftest)
-    text = "# Sheet\n\n" + MATRIX + "```python\n>>> import torch\n```\n\n" + BLOCK * blocks
+    text = "# Sheet\n\n" + MATRIX + "```python\n>>> import torch\n```\n\n" + block * blocks
     for index in range(sheets):
         (root / "cheatsheet" / f"sheet{index}.md").write_text(text)
 
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sheets", type=int, default=10)
     parser.add_argument("--examples", type=int, default=120, help="per sheet, about")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--unmatched", action="store_true", help="the worst case (above)")
     args = parser.parse_args(argv)
     blocks = max(1, args.examples // EXAMPLES_PER_BLOCK)
     runs = args.sheets * (1 + blocks * EXAMPLES_PER_BLOCK) * COMBINATIONS
@@ -79,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         roots = {name: Path(tmp, name) for name in ("watched", "unwatched")}
         for name, root in roots.items():
-            project(root, args.sheets, blocks, watched=name == "watched")
+            block = UNMATCHED if args.unmatched else BLOCK
+            project(root, args.sheets, blocks, watched=name == "watched", block=block)
         best = dict.fromkeys([*roots, "collection"], float("inf"))
         collected = f"{args.sheets * (1 + blocks) * COMBINATIONS} tests collected"
         for _ in range(args.repeats):
