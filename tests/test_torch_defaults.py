@@ -490,3 +490,16 @@ def test_the_watch_leaves_torchs_mode_stack_as_the_example_left_it() -> None:
     finally:
         other.__exit__(None, None, None)  # type: ignore[no-untyped-call]
     assert torch._C._len_torch_function_stack() == depth
+
+
+def test_the_plugins_own_default_devices_collapse_without_a_note(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".md", **{"cheatsheet/sorting": "```python\n>>> sorted([2, 1])\n[1, 2]\n```\n"}
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    assert "collapsed" not in result.stdout.str()
+    pytester.makeini("[pytest]\ncheatsheet_devices = cpu meta\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["cheatsheet/sorting.md: devices collapsed (cpu, meta): *"])

@@ -131,6 +131,7 @@ class Settings:
     audit: bool = False
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
     torch_defaults: bool = False  # the ini's cheatsheet_torch_defaults
+    configured_axes: frozenset[str] = frozenset()  # the axes the ini sets (not the plugin's)
 
     def collects(self, path: Path) -> bool:
         return format_of(path) is not None and self.paths.collects(path)
@@ -184,10 +185,13 @@ class Settings:
             raise SheetError(sheet.path, line, problem)
 
     def collapse_notes(self, sheet: Sheet) -> tuple[str, ...]:
-        """Notes on the ini axes of several values that run once: the code never reads them."""
+        """Notes on the axes of several values the ini sets that run once: the code never reads
+        them (the plugin's own default devices, cpu and cuda, go without a note)."""
         axes = self.axes_for(sheet)
+        values = {"devices": axes.devices, "dtypes": axes.dtypes}
         return collapse_notes(
-            {"devices": axes.devices, "dtypes": axes.dtypes}, self.multiplied_axes(sheet)
+            {axis: values[axis] for axis in values if axis in self.configured_axes},
+            self.multiplied_axes(sheet),
         )
 
     def written_combination(self, sheet: Sheet) -> Combination:

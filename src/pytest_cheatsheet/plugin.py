@@ -188,6 +188,11 @@ def pytest_configure(config: pytest.Config) -> None:
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
         torch_defaults=config.getini("cheatsheet_torch_defaults"),
+        configured_axes=frozenset(
+            axis
+            for axis in AXES
+            if ini_words(config, f"cheatsheet_{axis}") != split_values(DEFAULTS[axis])
+        ),
     )
     if config.getoption("cheatsheet_audit"):
         from pytest_cheatsheet.audit import AuditRecorder
