@@ -3,11 +3,12 @@
 GitHub shows an inline formula as raw TeX when its opening ``$`` follows a character other than
 a space (``的$N$``), or its closing ``$`` runs into a letter. And a line break inside a Chinese
 paragraph renders as a stray space between two Chinese characters in Chromium and Safari, so a
-paragraph is one line, or breaks only after punctuation (，。：；！？、) where the space is not seen.
+paragraph is one line, or breaks only after punctuation (，。：；！？、) that hides the space.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from pathlib import Path
@@ -39,7 +40,7 @@ _DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)")
 
 
 def is_cjk(char: str) -> bool:
-    """A Chinese/Japanese/Korean character or full-width punctuation (what a browser won't space)."""
+    """A Chinese, Japanese or Korean character, or full-width punctuation."""
     if not char:
         return False
     if unicodedata.east_asian_width(char) in {"W", "F"}:
@@ -107,9 +108,11 @@ def math_problems(line: str) -> list[str]:
         before = text[opening - 1] if opening > 0 else " "
         after = text[closing + 1] if closing + 1 < len(text) else " "
         if not before.isspace():
-            problems.append(f"inline formula {formula} opens after {before!r}: put a space before $")
+            problems.append(
+                f"inline formula {formula} opens after {before!r}: put a space before $"
+            )
         if not after.isspace() and not unicodedata.category(after).startswith("P"):
-            problems.append(f"inline formula {formula} is followed by {after!r}: put a space after $")
+            problems.append(f"inline formula {formula} runs into {after!r}: put a space after $")
     return problems
 
 
@@ -120,7 +123,7 @@ def rendering_problems(text: str) -> list[str]:
     for number, line, kind in lines:
         if kind in {"prose", "heading", "table", "list"}:
             problems.extend(f"line {number}: {problem}" for problem in math_problems(line))
-    for (number, line, kind), (_, following, next_kind) in zip(lines, lines[1:], strict=False):
+    for (number, line, kind), (_, following, next_kind) in itertools.pairwise(lines):
         if kind not in {"prose", "list"} or next_kind != "prose":
             continue
         last, first = line.rstrip()[-1:], following.lstrip()[:1]
