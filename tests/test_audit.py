@@ -16,7 +16,8 @@ from pytest_cheatsheet.audit import (
     checks_nothing,
     perturbations,
 )
-from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
+from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.output_checker import TensorOutputChecker
 from pytest_cheatsheet.seam import region_source
 
 

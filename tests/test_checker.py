@@ -19,7 +19,6 @@ from pytest_cheatsheet.checker import (
     WRITTEN_RULE,
     CheckContext,
     Mismatch,
-    TensorOutputChecker,
     Token,
     Tolerance,
     ToleranceOverride,
@@ -29,6 +28,7 @@ from pytest_cheatsheet.checker import (
     last_digit_unit,
     tokenize,
 )
+from pytest_cheatsheet.output_checker import TensorOutputChecker
 
 FAST = settings(max_examples=200, deadline=None)
 WRITTEN = CheckContext(written=True, dtype="float32")

@@ -15,11 +15,11 @@ from __future__ import annotations
 import ast
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_cheatsheet.checker import (
     ROUNDOFF_DIGITS,
-    TensorOutputChecker,
+    CheckContext,
     Token,
     significant_digits,
     tokenize,
@@ -116,9 +116,15 @@ def _split_exponent(body: str) -> tuple[str, str, str]:
     return body, "", ""
 
 
-def audit_output(
-    checker: TensorOutputChecker, want: str, got: str, optionflags: int
-) -> dict[str, Any]:
+class Checker(Protocol):
+    """The output checker of the example audited: its context, and the check itself."""
+
+    context: CheckContext
+
+    def matches(self, want: str, got: str, optionflags: int) -> bool: ...
+
+
+def audit_output(checker: Checker, want: str, got: str, optionflags: int) -> dict[str, Any]:
     """Re-check every perturbation of ``want`` against ``got`` under the checker's context."""
     written = checker.context.written
     tried = perturbations(want)

@@ -29,12 +29,10 @@ from pytest_cheatsheet.pytest_seam import (
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import SybilFailure, module_namespace, region_source
-from pytest_cheatsheet.settings import SETTINGS, Settings
+from pytest_cheatsheet.settings import SETTINGS
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
-
-__all__ = ["SETTINGS", "Settings"]  # where they lived before settings.py: kept findable
 
 
 class SheetFile(pytest.File):
