@@ -1,4 +1,5 @@
-"""A Markdown sheet parsed with Sybil: its steps in file order, its matrix and its gates."""
+"""A sheet (Markdown, reST or a Python module's docstrings) parsed through the seam: its steps in
+file order, its blocks, its matrix and its gates."""
 
 from __future__ import annotations
 
