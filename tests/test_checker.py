@@ -553,27 +553,34 @@ def test_string_literals_are_single_exact_tokens(written: str, printed: str, rig
     assert matches(written, printed, WRITTEN) is right
 
 
+# (written, printed, right, whether doctest's verdict is the same: it is, but where brackets
+# rewrap a repr)
 @pytest.mark.parametrize(
-    ("written", "printed", "right"),
+    ("written", "printed", "right", "as_doctest"),
     [
-        ("a\nb", "a b", False),
-        ("a\nb", "a\nb", True),
-        ("a\n\nb", "a\nb", False),
-        ("a\n<BLANKLINE>\nb", "a\n\nb", True),
-        ("tensor([[1., 2.], [3., 4.]])", "tensor([[1., 2.],\n        [3., 4.]])", True),
-        ("[[0. 1.]\n [2. 3.]]", "[[0. 1.] [2. 3.]]", True),  # NumPy's print rewraps
-        ("x", "x\n\n\n", False),  # trailing blank lines count, as in doctest
-        ("x\n<BLANKLINE>\n<BLANKLINE>", "x\n\n", True),
-        ("x\n<BLANKLINE>", "x", False),
-        ("a (b\nc", "a (b c", False),  # a stray bracket keeps line breaks counting
-        ("a ]b\nc", "a ]b c", False),
-        ("f(a\nb)", "f(a b)", True),  # inside brackets that pair up they rewrap
-        ("[1, (2\n3]", "[1, (2 3]", True),  # the stray '(' inside the list changes nothing
+        ("a\nb", "a b", False, True),
+        ("a\nb", "a\nb", True, True),
+        ("a\n\nb", "a\nb", False, True),
+        ("a\n<BLANKLINE>\nb", "a\n\nb", True, True),
+        ("tensor([[1., 2.], [3., 4.]])", "tensor([[1., 2.],\n        [3., 4.]])", True, False),
+        ("[[0. 1.]\n [2. 3.]]", "[[0. 1.] [2. 3.]]", True, False),  # NumPy's print rewraps
+        ("x", "x\n\n\n", False, True),  # trailing blank lines count
+        ("x\n<BLANKLINE>\n<BLANKLINE>", "x\n\n", True, True),
+        ("x\n<BLANKLINE>", "x", False, True),
+        ("a (b\nc", "a (b c", False, True),  # a stray bracket keeps line breaks counting
+        ("a ]b\nc", "a ]b c", False, True),
+        ("a (b\nc", "a (b\nc", True, True),
+        ("f(a\nb)", "f(a b)", True, False),  # inside brackets that pair up they rewrap
+        ("[1, (2\n3]", "[1, (2 3]", True, False),  # the stray '(' inside the list: nothing
     ],
 )
-def test_line_breaks_count_outside_brackets_only(written: str, printed: str, right: bool) -> None:
+def test_line_breaks_count_outside_brackets_only(
+    written: str, printed: str, right: bool, as_doctest: bool
+) -> None:
     checker = TensorOutputChecker()
     assert checker.check_output(written + "\n", printed + "\n", 0) is right
+    doctest_verdict = doctest.OutputChecker().check_output(written + "\n", printed + "\n", 0)
+    assert (doctest_verdict is right) is as_doctest
 
 
 def test_blank_line_markers_are_literal_with_dont_accept_blankline() -> None:

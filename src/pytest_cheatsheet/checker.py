@@ -1,25 +1,30 @@
-"""Output checking: exact on the combination an output was written for, per-number dtype
-tolerance on the others.
+"""Output checking: exactly as printed on the combination an output was written for,
+per-number dtype tolerance with both sides' rounding on the others.
 
 The expected output of a doctest is compared with what a combination printed, token by token
 (numbers, complex numbers, string literals, words, repr keywords, line breaks, punctuation):
 
-- On the **written combination** numbers compare as printed: the printed number, cut or rounded
-  to the digits written, must give the written number (``0.76`` for ``0.761594`` passes,
-  ``0.7617`` for ``0.7616`` fails), and the signs match. A number printed or written with 15 or
-  more significant digits may also differ by float64 round-off: ``ROUNDOFF`` of its magnitude.
-- On **every other combination** a number may differ by ``atol + rtol * |written|`` (per dtype,
-  torch.testing.assert_close's defaults, or the tolerance a sheet sets) beyond the digits not
-  written, plus half a unit in the last printed digit where the printing is fixed-precision
-  (torch's tensors; NumPy's arrays at 8 decimals), never for shortest reprs. The dtype is the
-  number's own: the ``dtype=`` of the tensor or array repr that printed it, the combination's
-  dtype (and autocast's) for a tensor that prints none, float64 for plain Python and NumPy floats.
+- On the **written combination** numbers compare as text would, sign and exponent included: a
+  shortest repr (Python float, NumPy scalar) is written in full, a fixed-precision print (torch,
+  NumPy arrays) with the digits printed. The one allowance is float64 round-off (``ROUNDOFF`` of
+  the magnitude) where the written number has ``ROUNDOFF_DIGITS`` or more significant digits.
+  Fewer digits only where the sheet says so: ``1.4142...`` under +ELLIPSIS (the printed number's
+  first characters), or cut or rounded where a tolerance is set.
+- On **every other combination** a number may differ by ``atol + rtol * |value|`` (per dtype,
+  torch.testing.assert_close's defaults, or the tolerance a sheet sets), plus half a unit of the
+  last written digit where the written number is a fixed-precision print and half a unit of the
+  last printed digit where the printed one is; a shortest repr has no rounding slack. The dtype
+  is the number's own: the ``dtype=`` of the tensor or array repr that printed it, the
+  combination's dtype (and autocast's) for a tensor that prints none, float64 for plain Python
+  and NumPy floats.
 - Integers must be equal; ``-0.0`` and ``0.0`` differ; string literals are single tokens compared
-  exactly; line breaks and blank lines count outside brackets (inside a tensor or array repr
-  numbers may realign and rewrap); spaces between tokens never count.
+  exactly; line breaks and blank lines count outside brackets, trailing ones as doctest counts
+  them (inside a repr's brackets, those that pair up, numbers may realign and rewrap); spaces
+  between tokens never count.
 - Repr keywords the actual output adds (``device=``, ``dtype=``, ``grad_fn=``, ...) and the
   expected output does not write are ignored, except ``dtype=`` on the written combination; a
-  written ``dtype=`` naming the written combination's dtype stands for the running one's.
+  written ``dtype=`` naming the written combination's dtype stands for the running one's in a
+  tensor or array of floats, never in an integer, bool or complex one.
 """
 
 from __future__ import annotations
@@ -376,13 +381,18 @@ class _Matcher:
     def compare_tokens(self, want: Token, have: Token, before_ellipsis: bool = False) -> str | None:
         if want.kind == "keyword" and have.kind == "keyword":
             return self._compare_keywords(want, have)
-        if want.kind == "keyword" and self._names_written_dtype(want) and have.scope is not None:
-            if have.scope.other_kinds and not have.scope.dtype:
-                return (
-                    f"expected {_shown(want)}, got {_shown(have)} (a written dtype= stands for "
-                    "the running dtype in a tensor or array of floats only; this one prints "
-                    "integers, bools or complex numbers and no dtype=)"
-                )
+        if (
+            want.kind == "keyword"
+            and self._names_written_dtype(want)
+            and have.scope is not None
+            and have.scope.other_kinds
+            and not have.scope.dtype
+        ):
+            return (
+                f"expected {_shown(want)}, got {_shown(have)} (a written dtype= stands for "
+                "the running dtype in a tensor or array of floats only; this one prints "
+                "integers, bools or complex numbers and no dtype=)"
+            )
         if want.kind == "number" and have.kind == "number":
             return self._compare_numbers(
                 want.text, have.text, want.scope, have.scope, before_ellipsis=before_ellipsis
