@@ -333,6 +333,24 @@ def test_a_float32_print_passes_on_float64_whenever_the_values_are_within_its_to
         assert ours(written, printed, ON_FLOAT64), (written, printed)
 
 
+@FAST
+@given(FLOAT32, FLOAT32, st.floats(-1.0, 1.0), st.floats(-1.0, 1.0))
+def test_a_complex64_print_passes_on_complex128_whenever_both_parts_are_within_tolerance(
+    real: float, imaginary: float, real_fraction: float, imaginary_fraction: float
+) -> None:
+    low = torch.complex(torch.tensor(real), torch.tensor(imaginary))
+    parts = []
+    for x32, fraction in ((real, real_fraction), (imaginary, imaginary_fraction)):
+        x64 = x32 + fraction * (ATOL64 + RTOL64 * abs(x32))
+        bound = Decimal(ATOL64) + Decimal(RTOL64) * abs(Decimal(x32))
+        assume(abs(Decimal(x64) - Decimal(x32)) <= bound)
+        parts.append(x64)
+    high = torch.complex(
+        torch.tensor(parts[0], dtype=torch.float64), torch.tensor(parts[1], dtype=torch.float64)
+    )
+    assert ours(repr(low), repr(high), ON_FLOAT64), (repr(low), repr(high))
+
+
 def _changed_digit(data: st.DataObject, text: str) -> str:
     numbers = [token for token in tokenize(text) if token.kind in ("number", "complex")]
     token = data.draw(st.sampled_from(numbers))
