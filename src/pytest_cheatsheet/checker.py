@@ -460,7 +460,8 @@ class _Matcher:
                 return None
         if self.context.written:
             return self._compare_on_written(written, printed, before_ellipsis)
-        written, printed = written or "0", printed or "0"
+        if part:  # Python's whole parts are exact: 1j is 1., like torch's 41.
+            written, printed = _exact_part(written), _exact_part(printed)
         if before_ellipsis:
             reading = "cut"
         elif self.abbreviated and last_digit_unit(written) > last_digit_unit(printed):
@@ -527,6 +528,11 @@ def _complex_parts(text: str) -> tuple[str, str]:
     match = _COMPLEX.fullmatch(text)
     assert match is not None
     return match.group("real") or "", match.group("imag")
+
+
+def _exact_part(part: str) -> str:
+    """A complex number's part for the tolerance: ``""`` is 0., a whole ``1`` is ``1.``."""
+    return part + "." if _INTEGER.fullmatch(part) else (part or "0.")
 
 
 # Exact decimal arithmetic that neither overflows nor raises (``1e99999`` is a valid token).
