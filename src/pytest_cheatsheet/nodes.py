@@ -286,7 +286,9 @@ def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> N
     """A sheet error (a failing directive, a block that cannot run) is a failure even under an
     xfail gate: the gate expects the example's code to fail, not the sheet to be broken; so is
     an example of an xfail block that passed."""
-    if isinstance(error, (SheetError, PassedUnderXfail)) and hasattr(report, "wasxfail"):
+    if isinstance(error, (SheetError, PassedUnderXfail, pytest.fail.Exception)) and hasattr(
+        report, "wasxfail"
+    ):
         report.outcome = "failed"
         del report.wasxfail
 
@@ -439,8 +441,12 @@ class ExampleItem(pytest.Item):
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failures = []
         with runner.resumed():
-            for step in self.steps:
-                error = self._run_step(runner, step)
+            for position, step in enumerate(self.steps):
+                try:
+                    error = self._run_step(runner, step)
+                except STOPS as stop:
+                    self._record_unfinished(step, stop, self.steps[position + 1 :])
+                    raise
                 if error is not None:
                     self.failures.append((step, error))
         self.failing_step, first_failure = self.failures[0] if self.failures else (None, None)
@@ -465,7 +471,8 @@ class ExampleItem(pytest.Item):
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))
-        except STOPS:  # Ctrl-C, pytest.exit, a timeout: the block stops here
+        except STOPS as stop:  # Ctrl-C, pytest.exit, pytest.fail, a timeout: the block stops
+            result.update(outcome="failed", **failure_data(stop))
             raise
         except BaseException as error:
             result.update(outcome="failed", **failure_data(error))
@@ -477,6 +484,22 @@ class ExampleItem(pytest.Item):
             if runner.audit:
                 result["audit"] = audit_of(step, runner)
         return None
+
+    def _record_unfinished(
+        self, stopped: Step, stop: BaseException, rest: tuple[Step, ...]
+    ) -> None:
+        """The examples of the block after the one that stopped it never ran: failed, never
+        passed, with the reason."""
+        why = failure_data(stop)["reason"]
+        for step in rest:
+            self.results.append(
+                {
+                    "line": step.line,
+                    "outcome": "failed",
+                    "reason": f"did not run: the block stopped at line {stopped.line} ({why})",
+                    "duration": 0.0,
+                }
+            )
 
     def _judge_expected_failures(
         self, first_failure: BaseException | None, broken: set[int]

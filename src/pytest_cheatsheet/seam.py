@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import sybil
 from sybil import Document, Example, Region, Sybil
 from sybil.document import PythonDocStringDocument
@@ -238,9 +239,13 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
+        error_type, error, tb = exc_info
+        if isinstance(error, _OUTCOMES):
+            # As pytest's doctest runner does: pytest.skip() skips the example, pytest.fail(),
+            # pytest.exit() and pytest-timeout's timeout end the block; none is its output.
+            raise error
         new_want = want_from_exception(exc_info)
         self._record_update(example, new_want, new_want)
-        error_type, error, tb = exc_info
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
         lines = traceback.format_exception(error_type, error, tb)
@@ -249,6 +254,15 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
             "".join(lines),
         )
         out("Exception raised:\n" + textwrap.indent(text, "    "))
+
+
+# What pytest raises to end a test (skip, fail, exit, xfail; pytest-timeout's timeout is a fail).
+_OUTCOMES = (
+    pytest.skip.Exception,
+    pytest.fail.Exception,
+    pytest.exit.Exception,
+    pytest.xfail.Exception,
+)
 
 
 class SheetDocTestEvaluator:
@@ -450,6 +464,26 @@ class _CodeBlockParser(PythonCodeBlockParser):
         self.codeblock_parser = blocks(languages, SheetCodeEvaluator())
 
 
+class _LineSkipper(Skipper):
+    """Sybil's skip, except that a directive without a reason skips what it covers, naming its
+    line, where bare Sybil leaves those examples unrun and reported as passed."""
+
+    def install(self, example: Example, state: Any, reason: str | None) -> None:
+        # Skipper.install and SkipState.exception are undocumented: where Sybil's skip keeps
+        # what the examples it covers raise.
+        super().install(example, state, reason)
+        if not reason:
+            state.exception = unittest.SkipTest(
+                f"skipped by a skip directive at line {example.line}"
+            )
+
+
+def _skips(parser: Any) -> Any:
+    # AbstractSkipParser.skipper is undocumented: the evaluator it gives its regions.
+    parser.skipper = _LineSkipper(parser.directive)
+    return parser
+
+
 class _ClearNamespaceParser(MystClearNamespaceParser):
     """Sybil's ``clear-namespace`` parser, with the combination's names kept."""
 
@@ -488,21 +522,21 @@ def make_sybil(
     if format == "python":
         parsers = [
             _sheet_doctests(RestDocTestParser(), doctest_optionflags),
-            RestSkipParser(),
+            _skips(RestSkipParser()),
             _RestClearNamespaceParser(),
         ]
     elif format == "rest":
         parsers = [
             _RestCodeBlockParser(doctest_optionflags, languages),
             _sheet_doctests(RestDocTestParser(), doctest_optionflags),
-            RestSkipParser(),
+            _skips(RestSkipParser()),
             _RestClearNamespaceParser(),
         ]
     else:
         parsers = [
             _CodeBlockParser(doctest_optionflags, languages),
             _sheet_doctests(MystDocTestDirectiveParser(), doctest_optionflags),
-            MystSkipParser(),
+            _skips(MystSkipParser()),
             _ClearNamespaceParser(),
         ]
     return Sybil(
