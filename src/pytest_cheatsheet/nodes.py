@@ -207,11 +207,18 @@ class SheetFile(pytest.File):
 
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
+        if format_of(self.path) == "python" and b">>>" not in self.path.read_bytes():
+            return  # a module with no example (a Python 2 script, a latin-1 module) is no sheet
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
+        except SyntaxError as error:  # a module's docstrings are read with ast
+            raise self.CollectError(
+                f"{self.nodeid or self.path}:{error.lineno or 1}: cannot read this module's "
+                f"docstrings: {type(error).__name__}: {error.msg}"
+            ) from None
         for line, message in sheet.warnings:
             warning = CheatsheetWarning(f"{self.nodeid or self.path}:{line}: {message}")
             warnings.warn_explicit(warning, None, str(self.path), line)
@@ -285,9 +292,13 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
 def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
     """A sheet error (a failing directive, a block that cannot run) is a failure even under an
     xfail gate: the gate expects the example's code to fail, not the sheet to be broken; so is
-    an example of an xfail block that passed."""
-    if isinstance(error, (SheetError, PassedUnderXfail, pytest.fail.Exception)) and hasattr(
-        report, "wasxfail"
+    an example of an xfail block that passed, a block stopped by pytest.fail or a timeout, and
+    any error setting an example up (a namespace hook, a fixture, a module that cannot be
+    imported), which is an error."""
+    if not hasattr(report, "wasxfail"):
+        return
+    if report.when == "setup" or isinstance(
+        error, (SheetError, PassedUnderXfail, pytest.fail.Exception)
     ):
         report.outcome = "failed"
         del report.wasxfail

@@ -29,6 +29,7 @@ from pytest_cheatsheet.options import (
     ini_words,
     item_granularity,
     languages,
+    path_words,
     sheet_paths,
 )
 from pytest_cheatsheet.report import Report, report_path_problem
@@ -167,7 +168,9 @@ def pytest_configure(config: pytest.Config) -> None:
     sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
-        paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
+        paths=sheet_paths(
+            path_words(config.getini("cheatsheet_paths"), config.rootpath), config.rootpath
+        ),
         axes=Axes(**defaults),
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,
