@@ -20,7 +20,7 @@ import pytest_cheatsheet
 from pytest_cheatsheet.audit import audit_of
 from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
-from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
+from pytest_cheatsheet.fixtures import fixture_values, fresh_fixture_values, request_fixtures
 from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
@@ -367,6 +367,7 @@ class CombinationCollector(pytest.Collector):
             groups = [(step,) for step in self.sheet.examples]
         else:
             groups = self.sheet.blocks
+        self.runner.item_starts = frozenset(steps[0].index for steps in groups)
         for steps in groups:
             yield ExampleItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
@@ -443,6 +444,12 @@ class ExampleItem(pytest.Item):
             raise self.gate_skip
         self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
 
+    def _fresh_fixture_values(self) -> Mapping[str, Any]:
+        """New function-scoped fixture values, the item's own from now on (see runner.run)."""
+        names = self.config.stash[SETTINGS].fixtures
+        self.fixture_values = fresh_fixture_values(self, names) if names else {}
+        return self.fixture_values
+
     def runtest(self) -> None:
         """Run the block's examples in order; each one runs whatever the earlier ones did, as
         when each is its own item. The first failure is the item's."""
@@ -478,7 +485,7 @@ class ExampleItem(pytest.Item):
         self.results.append(result)
         started = time.perf_counter()
         try:
-            runner.run(step, self.fixture_values)
+            runner.run(step, self.fixture_values, self._fresh_fixture_values)
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))
