@@ -48,6 +48,12 @@ from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveIn
 from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 from sybil.python import import_path
 
+from pytest_cheatsheet.illustrations import (
+    indented_code_spans,
+    inside,
+    literal_block_spans,
+    python_comments,
+)
 from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
 from pytest_cheatsheet.update import (
     ExpectedOutputUpdate,
@@ -577,10 +583,15 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
     fences = _Fences(text, _languages(sybil))
     for start, docstring in _texts(text, sybil):
         part = Document(docstring, path)
+        shown = shown_text(docstring, sybil.name, _languages(sybil))
         # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
         # sheet's text is already read (and checked).
         for parser in sybil.parsers:
             for region in parser(part):
+                if inside(region.start, shown) and (
+                    sybil.name == "markdown" or not isinstance(region.parsed, doctest.Example)
+                ):
+                    continue  # shown in a literal block; a reST doctest there still runs
                 region.start += start
                 region.end += start
                 if not fences.is_live(region):
@@ -758,7 +769,10 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
         doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
     spans.update((region.start, region.end) for region in doctest_directive(document))
     illustrations = _Fences(document.text, _languages(sybil)).illustrations
-    spans = {span for span in spans if not _inside(span[0], illustrations)}
+    shown = shown_text(document.text, sybil.name, _languages(sybil))
+    spans = {
+        span for span in spans if not _inside(span[0], illustrations) and not inside(span[0], shown)
+    }
     return sorted(spans)
 
 
@@ -775,21 +789,39 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
     )
 
 
+def shown_text(text: str, format: str, languages: Collection[str]) -> list[tuple[int, int]]:
+    """The spans of ``text`` (a sheet, or a module's docstring) that show text, not mean it:
+    Markdown's indented code blocks, reST's literal blocks (a docstring is reST)."""
+    if format == "markdown":
+        return indented_code_spans(text, [(start, end) for start, end, _ in fenced_blocks(text)])
+    return literal_block_spans(text, languages)
+
+
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
     """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
-    one that is not closed."""
+    one that is not closed. In a Python module, every ``# name: ...`` comment (a line of a
+    docstring is no comment)."""
     if document.path.endswith(".py"):
-        for match in re.finditer(rf"^[ \t]*#[ \t]*{name}:(.*)$", document.text, re.MULTILINE):
-            yield match.start(), match.group(1)
+        pattern = re.compile(rf"#[ \t]*{name}:(.*)$")
+        comments = python_comments(document.text)
+        if comments is None:  # it does not tokenize: its lines, as written
+            pattern = re.compile(rf"^[ \t]*#[ \t]*{name}:(.*)$", re.MULTILINE)
+            comments = [(0, document.text)]
+        for position, comment in comments:
+            for match in pattern.finditer(comment):
+                yield position + match.start(), match.group(1)
         return
     lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
     fences = _Fences(document.text).all
+    shown = shown_text(
+        document.text, "rest" if document.path.endswith(".rst") else "markdown", DEFAULT_LANGUAGES
+    )
     for lexer in lexers:
         for region in lexer(document):
-            if not _inside(region.start, fences):
+            if not _inside(region.start, fences) and not inside(region.start, shown):
                 found.append(
                     (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
                 )
