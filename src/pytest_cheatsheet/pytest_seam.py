@@ -1,8 +1,12 @@
-"""pytest fixtures in sheets, as Sybil's own pytest integration offers them: the names listed in
-``cheatsheet_fixtures`` are requested by every example and bound in the sheet's namespace.
+"""Every use of pytest's private names, in one place: when pytest changes, this file changes.
 
-pytest has no public API for an Item that is not a Function to request fixtures; this module is
-the one place that uses pytest's fixture internals, the way sybil/integration/pytest.py does.
+- Fixtures in sheets, as Sybil's own pytest integration offers them: the names listed in
+  ``cheatsheet_fixtures`` are requested by every example and bound in the sheet's namespace.
+  pytest has no public API for an Item that is not a Function to request fixtures; this uses its
+  fixture internals, the way sybil/integration/pytest.py does.
+- The failure display's base classes (``TerminalRepr``, ``ExceptionRepr``, ``TerminalWriter``,
+  ``Traceback``), which pytest does not export.
+- A skip reported at the item's own location (the private ``_use_item_location`` keyword).
 """
 
 from __future__ import annotations
@@ -11,21 +15,28 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from _pytest import fixtures  # undocumented: TopRequest fills an item's fixtures
-from _pytest.fixtures import FuncFixtureInfo
+from _pytest._code.code import ExceptionRepr, TerminalRepr, Traceback
+from _pytest._io import TerminalWriter
+from _pytest.fixtures import FuncFixtureInfo, TopRequest
+
+__all__ = [
+    "ExceptionRepr",
+    "TerminalRepr",
+    "TerminalWriter",
+    "Traceback",
+    "fixture_values",
+    "fresh_fixture_values",
+    "request_fixtures",
+    "skip_at_item",
+]
 
 
 def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:
     """Make ``item`` request ``names`` (and what they depend on) as a test function would."""
     manager: Any = item.session._fixturemanager  # undocumented, as in Sybil
-    if hasattr(fixtures, "TopRequest"):  # pytest >= 8
-        names_closure, name2fixturedefs = manager.getfixtureclosure(
-            initialnames=tuple(names), parentnode=item, ignore_args=set()
-        )
-        request_class: Any = fixtures.TopRequest
-    else:  # pytest 7
-        _, names_closure, name2fixturedefs = manager.getfixtureclosure(tuple(names), item)
-        request_class = fixtures.FixtureRequest
+    names_closure, name2fixturedefs = manager.getfixtureclosure(
+        initialnames=tuple(names), parentnode=item, ignore_args=set()
+    )
     missing = [name for name in names if name not in name2fixturedefs]
     if missing:
         pytest.fail(
@@ -41,7 +52,7 @@ def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:
     )
     item.funcargs = {}  # type: ignore[attr-defined]
     item.fixturenames = names_closure  # type: ignore[attr-defined]
-    item._request = request_class(item, _ispytest=True)  # type: ignore[attr-defined]
+    item._request = TopRequest(item, _ispytest=True)  # type: ignore[arg-type,attr-defined]
 
 
 def fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, Any]:
@@ -75,3 +86,8 @@ def fresh_fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, A
         item.stash._storage.setdefault(key, value)
     item.funcargs.clear()  # type: ignore[attr-defined]
     return fixture_values(item, names)
+
+
+def skip_at_item(reason: str) -> BaseException:
+    """A skip reported at the item's location (as a skip marker's is), not where it was raised."""
+    return pytest.skip.Exception(reason, _use_item_location=True)
