@@ -661,7 +661,7 @@ def test_a_sheet_of_several_items_has_the_same_verdicts_however_run(
         28: "xfailed",
     }
     assert_counts_agree(result, pytester, items)
-    for options in (("-n", "2"), ("-p", "randomly"), ("--lf",)):
+    for options in (("-n", "2"), ("-p", "randomly"), ("--lf",), ("-k", "line:20")):
         result = run(pytester, *options)
         again = outcomes(pytester)
         assert again == {line: serial[line] for line in again}, options
