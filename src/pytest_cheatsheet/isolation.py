@@ -331,11 +331,9 @@ def _restore_submodules(saved: list[tuple[ModuleType, dict[str, Any]]]) -> None:
     = ...``); what was added stays (a lazily filled cache is the module's own)."""
     for module, before in saved:
         now = module.__dict__
-        if (
-            len(now) == len(before)
-            and all(map(operator.is_, now.values(), before.values()))
-            and all(map(operator.is_, now, before))
-        ):
+        # Same length and the same objects in the same order: nothing was set or deleted (a
+        # deleted key set again goes last).
+        if len(now) == len(before) and all(map(operator.is_, now.values(), before.values())):
             continue
         for key, value in before.items():
             if not key.startswith("_") and now.get(key, _UNREADABLE) is not value:
