@@ -573,6 +573,17 @@ def test_python_files_without_examples_never_stop_collection(pytester: pytest.Py
     result = run(pytester)
     assert result.ret == 0, result.stdout.str()
     result.assert_outcomes(passed=1)
+    # With examples, each is skipped with its reason, and the other sheets still run.
+    (folder / "old_doctests.py").write_text('"""\n>>> 1\n1\n"""\nprint "hello"\n')
+    (folder / "latin_doctests.py").write_bytes('"""\n>>> "é"\n\'é\'\n"""\n'.encode("latin-1"))
+    result = run(pytester, "-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "SKIPPED*old_doctests.py*not a Python 3 module*SyntaxError*line 5*",
+            "SKIPPED*latin_doctests.py*not valid UTF-8*",
+        ]
+    )
 
 
 # -- 17. cheatsheet_paths entries are whole paths --------------------------------------------

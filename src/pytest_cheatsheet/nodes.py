@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import time
 import traceback
@@ -46,18 +47,20 @@ class SheetFile(pytest.File):
 
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
-        if format_of(self.path) == "python" and b">>>" not in self.path.read_bytes():
-            return  # a module with no example (a Python 2 script, a latin-1 module) is no sheet
+        if format_of(self.path) == "python":
+            # A module under the paths that is not a sheet never stops collection: one with no
+            # example is none, one that cannot be read is skipped, saying why.
+            source = self.path.read_bytes()
+            if b">>>" not in source:
+                return
+            unreadable = _unreadable_module(source)
+            if unreadable is not None:
+                raise pytest.skip.Exception(f"{self.nodeid or self.path}: {unreadable}")
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
-        except SyntaxError as error:  # a module's docstrings are read with ast
-            raise self.CollectError(
-                f"{self.nodeid or self.path}:{error.lineno or 1}: cannot read this module's "
-                f"docstrings: {type(error).__name__}: {error.msg}"
-            ) from None
         for line, message in sheet.warnings:
             warning = CheatsheetWarning(f"{self.nodeid or self.path}:{line}: {message}")
             warnings.warn_explicit(warning, None, str(self.path), line)
@@ -87,6 +90,22 @@ class SheetFile(pytest.File):
 
     def _relative(self, error: SheetError) -> str:
         return f"{self.nodeid or self.path}:{error.line}"
+
+
+def _unreadable_module(source: bytes) -> str | None:
+    """Why a module's docstrings cannot be read (Sybil reads a module as UTF-8 and parses it as
+    this Python does), else None."""
+    try:
+        text = source.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = source.count(b"\n", 0, error.start) + 1
+        return f"not valid UTF-8 at line {line}, which Sybil reads modules as: not run"
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError) as error:
+        where = f" at line {error.lineno}" if isinstance(error, SyntaxError) else ""
+        return f"not a Python 3 module ({type(error).__name__}{where}): not run"
+    return None
 
 
 class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-defined]
