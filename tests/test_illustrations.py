@@ -4,6 +4,8 @@ comments of a Python module (issue 20, item 6)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_cheatsheet.illustrations import (
     indented_code_spans,
@@ -68,3 +70,24 @@ def test_a_docstrings_lines_are_not_a_modules_comments() -> None:
 )
 def test_inside_is_half_open(position: int, expected: bool) -> None:
     assert inside(position, [(2, 4), (5, 7)]) is expected
+
+
+_LINES = st.lists(
+    st.sampled_from(
+        ["", "text", "    code", "- item", "1. item", "  nested", "\tcode", "::", "a::", "<!-- x"]
+    ),
+    max_size=12,
+)
+
+
+@given(_LINES)
+def test_spans_are_sorted_disjoint_whole_lines_of_indented_text(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    for spans in (indented_code_spans(text), literal_block_spans(text, {"python"})):
+        assert spans == sorted(spans)
+        for (start, end), following in zip(
+            spans, [*spans[1:], (len(text), len(text))], strict=True
+        ):
+            assert 0 <= start < end <= following[0] <= len(text)
+            assert start == 0 or text[start - 1] == "\n"
+            assert all(not line.strip() or line[0] in " \t" for line in text[start:end].split("\n"))
