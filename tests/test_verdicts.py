@@ -119,6 +119,37 @@ def test_a_skip_directive_without_a_reason_skips_what_it_covers_everywhere(
     assert result.parseoutcomes()["passed"] == 1
 
 
+def test_a_directive_inside_a_skipped_range_does_not_act_and_does_not_fail(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        {
+            "range.md": """\
+            ```python
+            >>> x = 1
+            ```
+
+            <!-- skip: start -->
+            ```python
+            >>> 1 / 0
+            ```
+            <!-- clear-namespace -->
+            <!-- skip: end -->
+
+            ```python
+            >>> x
+            1
+            ```
+            """
+        },
+        "example",
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2, skipped=1)
+    assert_counts_agree(result, pytester, "example")
+
+
 # -- 2 and 10. a block stopped from outside ----------------------------------------------------
 
 STOPPED = """\
