@@ -245,6 +245,22 @@ def test_pytest_skip_inside_a_doctest_skips_that_example_with_its_reason(
     assert_counts_agree(result, pytester, items)
 
 
+@pytest.mark.parametrize("items", GRANULARITIES)
+def test_pytest_xfail_inside_a_doctest_is_an_expected_failure_everywhere(
+    pytester: pytest.Pytester, items: str
+) -> None:
+    write(
+        pytester,
+        {"xfail.md": "```python\n>>> import pytest\n>>> pytest.xfail('known')\n```\n"},
+        items,
+    )
+    result = run(pytester)
+    found = records(pytester)
+    assert found[("xfail.md", "any", 3)]["outcome"] == "xfailed"
+    assert found[("xfail.md", "any", 3)]["reason"] == "known"
+    assert_counts_agree(result, pytester, items)
+
+
 # -- 4. the summary table is pytest's count ----------------------------------------------------
 
 

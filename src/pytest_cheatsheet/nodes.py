@@ -155,9 +155,11 @@ def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> N
     imported), which is an error."""
     if not hasattr(report, "wasxfail"):
         return
-    if report.when == "setup" or isinstance(
-        error, (SheetError, PassedUnderXfail, pytest.fail.Exception)
-    ):
+    stopped = isinstance(error, pytest.fail.Exception) and not isinstance(
+        error,
+        pytest.xfail.Exception,  # a subclass: the sheet's own pytest.xfail()
+    )
+    if report.when == "setup" or stopped or isinstance(error, (SheetError, PassedUnderXfail)):
         report.outcome = "failed"
         del report.wasxfail
 
@@ -347,6 +349,9 @@ class ExampleItem(pytest.Item):
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))
+        except pytest.xfail.Exception as xfail:  # a sheet's pytest.xfail(): the item xfails
+            result.update(outcome="xfailed", reason=str(xfail))
+            return xfail
         except STOPS as stop:  # Ctrl-C, pytest.exit, pytest.fail, a timeout: the block stops
             result.update(outcome="failed", **failure_data(stop))
             raise

@@ -243,6 +243,8 @@ class CombinationRunner:
                 self.document.evaluate(earlier.index, gated=gated)
             else:
                 self._evaluate(earlier)
+        except pytest.xfail.Exception:  # a subclass of pytest.fail's: the example's outcome
+            pass
         except STOPS:
             raise
         except BaseException:
