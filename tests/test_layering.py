@@ -30,6 +30,7 @@ CORE = {
         "torch_defaults",
         "reach",
         "exercised",
+        "illustrations",
     )
 }
 

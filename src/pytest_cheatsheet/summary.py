@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -91,8 +92,11 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 @dataclass
 class Tally:
-    """Outcome counts per combination id, the skip reasons seen, and with torch defaults on
-    how many examples exercised each combination (made a tensor of its dtype on its device)."""
+    """Outcome counts per combination id, and the skip reasons seen, of each example's last
+    record (the JSON report's records: the table and the report count the same things); with
+    torch defaults on, which blocks exercised each combination (made a tensor of its dtype on
+    its device).
+    """
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -104,20 +108,21 @@ class Tally:
     collapsed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sheet -> its notes
 
     def add(self, report: pytest.TestReport) -> None:
+        """Note the device of the item ``report`` is about (for the environment line), its
+        sheet's collapse notes, and which blocks exercised its combination."""
         properties = example_properties(report)
+        if properties is not None:
+            self.devices.add(properties.get("device") or "cpu")
+        if properties is None:
+            return
         outcome = outcome_of(report)
-        if properties is None or outcome is None:
+        if outcome is None:
             return
         combination = str(properties["combination"])
         sheet = str(properties.get("sheet"))
-        self.devices.add(properties.get("device") or "cpu")
         if properties.get("collapsed"):
             self.collapsed[sheet] = tuple(properties["collapsed"])
-        for _, _, each, result in example_results(report, outcome):
-            self.counts[combination][each] += 1
-            if each == "skipped":
-                reason = result["reason"] if result is not None else skip_reason(report)
-                self.skip_reasons[combination][reason] += 1
+        for _, _, _, result in example_results(report, outcome):
             if result is not None and "exercised" in result:
                 key = (sheet, combination)
                 blocks = self.exercised.setdefault(key, {})
@@ -127,6 +132,16 @@ class Tally:
                     str(properties.get("dtype")),
                     str(properties.get("device") or "cpu"),
                 )
+
+    def count(self, records: Iterable[Any]) -> None:
+        """Count ``records`` (each with ``combination``, ``outcome`` and ``reason``): one per
+        example and combination, its last attempt's outcome."""
+        self.counts.clear()
+        self.skip_reasons.clear()
+        for record in records:
+            self.counts[record.combination][record.outcome] += 1
+            if record.outcome == "skipped":
+                self.skip_reasons[record.combination][record.reason] += 1
 
     def exercised_by_combination(self) -> dict[str, list[int]]:
         """Per combination: [blocks watched, blocks that exercised it]."""
