@@ -15,12 +15,19 @@ from _pytest import fixtures  # undocumented: TopRequest fills an item's fixture
 from _pytest.fixtures import FuncFixtureInfo
 
 
-def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:
-    """Make ``item`` request ``names`` (and what they depend on) as a test function would."""
+def request_fixtures(item: pytest.Item, names: Sequence[str]) -> bool:
+    """Make ``item`` request ``names`` (and what they depend on) as a test function would, with
+    the autouse fixtures that apply where it is (a conftest's, as for a test) and, with pytest's
+    doctest plugin on, ``doctest_namespace``. Return whether it requests anything."""
     manager: Any = item.session._fixturemanager  # undocumented, as in Sybil
     if hasattr(fixtures, "TopRequest"):  # pytest >= 8
+        # getfixtureinfo without a function is how pytest's DoctestItem finds its autouse ones.
+        autouse = manager.getfixtureinfo(node=item, func=None, cls=None).initialnames
+        wanted = tuple(dict.fromkeys((*autouse, *names, *_doctest_namespace(item))))
+        if not wanted:
+            return False
         names_closure, name2fixturedefs = manager.getfixtureclosure(
-            initialnames=tuple(names), parentnode=item, ignore_args=set()
+            initialnames=wanted, parentnode=item, ignore_args=set()
         )
         request_class: Any = fixtures.TopRequest
     else:  # pytest 7
@@ -42,12 +49,33 @@ def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:
     item.funcargs = {}  # type: ignore[attr-defined]
     item.fixturenames = names_closure  # type: ignore[attr-defined]
     item._request = request_class(item, _ispytest=True)  # type: ignore[attr-defined]
+    return True
+
+
+def renew_request(item: pytest.Item) -> None:
+    """A fresh fixture request for ``item`` run again (pytest-rerunfailures; pytest drops an
+    item's request after it runs and calls ``_initrequest``, as for its DoctestItem)."""
+    item.funcargs = {}  # type: ignore[attr-defined]
+    item._request = fixtures.TopRequest(item, _ispytest=True)  # type: ignore[attr-defined,arg-type]
+
+
+def _doctest_namespace(item: pytest.Item) -> tuple[str, ...]:
+    return ("doctest_namespace",) if item.config.pluginmanager.has_plugin("doctest") else ()
 
 
 def fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, Any]:
-    """Set up the fixtures ``item`` requested and return the values of ``names``."""
-    if not names:
-        return {}
+    """Set up the fixtures ``item`` requested (autouse ones included) and return the values of
+    ``names``."""
     item._request._fillfixtures()  # type: ignore[attr-defined]
     funcargs: dict[str, Any] = item.funcargs  # type: ignore[attr-defined]
     return {name: funcargs[name] for name in names}
+
+
+def doctest_names(item: pytest.Item) -> dict[str, Any]:
+    """What pytest's doctest plugin binds in a doctest's globals: ``getfixture`` and the
+    ``doctest_namespace`` fixture's names (after the item's fixtures are set up)."""
+    request: Any = item._request  # type: ignore[attr-defined]
+    names: dict[str, Any] = {"getfixture": request.getfixturevalue}
+    if _doctest_namespace(item):
+        names.update(request.getfixturevalue("doctest_namespace"))
+    return names

@@ -20,9 +20,16 @@ import pytest_cheatsheet
 from pytest_cheatsheet.audit import audit_of
 from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import installed_versions
-from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
+from pytest_cheatsheet.fixtures import (
+    doctest_names,
+    fixture_values,
+    renew_request,
+    request_fixtures,
+)
 from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
+from pytest_cheatsheet.isolation import RandomStreams
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
+from pytest_cheatsheet.modules import module_globals
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
@@ -32,9 +39,9 @@ from pytest_cheatsheet.seam import (
     DoctestRaised,
     Sybil,
     SybilFailure,
-    module_namespace,
     region_source,
 )
+from pytest_cheatsheet.seeding import fingerprint, streams_left_by
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
@@ -341,9 +348,12 @@ class CombinationCollector(pytest.Collector):
                 self.config.addinivalue_line("markers", f"{marker}: cheat-sheet axis value")
             self.add_marker(marker)
 
-    def _prepare_namespace(self, namespace: dict[str, Any]) -> None:
+    def _prepare_namespace(
+        self, namespace: dict[str, Any], doctest_names: Mapping[str, Any]
+    ) -> None:
         if format_of(self.sheet.path) == "python":
-            namespace.update(module_namespace(self.sheet.path))
+            namespace.update(module_globals(self.sheet.path, self.config))
+        namespace.update(doctest_names)  # over the module's globals, as in pytest's doctest
         self.config.hook.pytest_cheatsheet_namespace(
             namespace=namespace, combination=self.combination, sheet=self.sheet
         )
@@ -354,6 +364,7 @@ class CombinationCollector(pytest.Collector):
             groups = [(step,) for step in self.sheet.examples]
         else:
             groups = self.sheet.blocks
+        self.runner.item_starts = frozenset(steps[0].index for steps in groups)
         for steps in groups:
             yield ExampleItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
@@ -377,8 +388,11 @@ class ExampleItem(pytest.Item):
     """One code block of a sheet in one combination: its examples run in order, each with an
     outcome of its own in the report (with ``cheatsheet_items = example``, one example)."""
 
+    obj: Any = None  # as pytest's DoctestItem: a fixture lookup error's report reads it
     gate_skip: GateSkip | None = None
     fixture_values: Mapping[str, Any] = {}
+    doctest_names: Mapping[str, Any] = {}  # what pytest's doctest binds: doctest_namespace
+    fixture_random: RandomStreams | None = None  # the random streams its fixtures left
     expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
     failing_step: Step | None = None  # the example whose failure the item reports
 
@@ -406,8 +420,7 @@ class ExampleItem(pytest.Item):
                 },
             )
         )
-        if settings_fixtures := self.config.stash[SETTINGS].fixtures:
-            request_fixtures(self, settings_fixtures)
+        self.requests_fixtures = request_fixtures(self, self.config.stash[SETTINGS].fixtures)
         versions = installed_versions()
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
@@ -419,6 +432,9 @@ class ExampleItem(pytest.Item):
                 if not self.config.option.runxfail:
                     self.expected_to_fail = gate.xfail_reason()
 
+    def _initrequest(self) -> None:
+        renew_request(self)  # pytest calls it to run the item again
+
     def getparent(self, cls: Any) -> Any:
         # A module-scoped fixture lives as long as the sheet (as in Sybil's pytest integration).
         if cls is pytest.Module:
@@ -428,7 +444,11 @@ class ExampleItem(pytest.Item):
     def setup(self) -> None:
         if self.gate_skip is not None:
             raise self.gate_skip
-        self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
+        if self.requests_fixtures:
+            before = fingerprint()
+            self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
+            self.doctest_names = doctest_names(self)
+            self.fixture_random = streams_left_by(before)
 
     def runtest(self) -> None:
         """Run the block's examples in order; each one runs whatever the earlier ones did, as
@@ -438,7 +458,7 @@ class ExampleItem(pytest.Item):
         self.results = []
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failures = []
-        with runner.resumed():
+        with runner.resumed(self.doctest_names, self.fixture_random):
             for step in self.steps:
                 error = self._run_step(runner, step)
                 if error is not None:

@@ -10,6 +10,11 @@ import pytest
 
 from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
+from pytest_cheatsheet.doctest_options import (
+    DoctestCollectorsStandDown,
+    add_optionflags_ini,
+    configured_optionflags,
+)
 from pytest_cheatsheet.formats import FORMATS
 from pytest_cheatsheet.matrix import AXES, Axes, AxisError, parse_axis, split_values
 from pytest_cheatsheet.nodes import (
@@ -52,7 +57,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    add_optionflags_ini(parser, pluginmanager)
     group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
     parser.addini(
         "cheatsheet_paths",
@@ -164,7 +170,10 @@ def pytest_configure(config: pytest.Config) -> None:
         ini_words(config, "cheatsheet_require_devices"), "ini option cheatsheet_require_devices"
     )
     code_languages = languages(ini_words(config, "cheatsheet_languages"))
-    sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
+    flags = configured_optionflags(config)
+    sybils = {
+        name: make_sybil(config.rootpath, code_languages, flags, format=name) for name in FORMATS
+    }
     config.stash[SETTINGS] = Settings(
         rootpath=config.rootpath,
         paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
@@ -188,6 +197,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if report_path is not None:
         report_path = Path(config.invocation_params.dir, report_path)
     config.pluginmanager.register(Recorder(report_path), "cheatsheet-recorder")
+    config.pluginmanager.register(DoctestCollectorsStandDown(_is_sheet), "cheatsheet-doctest")
     for marker, description in _markers(defaults, narrowing):
         config.addinivalue_line("markers", f"{marker}: {description}")
 
@@ -275,12 +285,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile | None:
-    settings = parent.config.stash[SETTINGS]
-    if settings.collects(file_path) or (
-        parent.session.isinitpath(file_path) and settings.collects_when_named(file_path)
-    ):
+    if _is_sheet(file_path, parent):
         return SheetFile.from_parent(parent, path=file_path)
     return None
+
+
+def _is_sheet(file_path: Path, parent: pytest.Collector) -> bool:
+    settings = parent.config.stash[SETTINGS]
+    return settings.collects(file_path) or (
+        parent.session.isinitpath(file_path) and settings.collects_when_named(file_path)
+    )
 
 
 class Recorder:

@@ -540,7 +540,7 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
     write a sheet) is text, not live code or directives; so is a directive inside any fence.
     """
     document = Document(text, path)
-    fences = _Fences(text, _languages(sybil))
+    fences = _Fences(text, _languages(sybil), markdown=sybil.name == "markdown")
     for start, docstring in _texts(text, sybil):
         part = Document(docstring, path)
         # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
@@ -639,10 +639,13 @@ def _languages(sybil: Sybil) -> Collection[str]:
 
 
 class _Fences:
-    """Where a sheet's fenced blocks are, to tell live regions from illustrations."""
+    """Where a sheet's fenced blocks are, to tell live regions from illustrations. Fences are a
+    Markdown notion: in reST (a section underlined with ``~``) and docstrings there are none."""
 
-    def __init__(self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES) -> None:
-        blocks = fenced_blocks(text)
+    def __init__(
+        self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES, markdown: bool = True
+    ) -> None:
+        blocks = fenced_blocks(text) if markdown else []
         self.all = _outermost([(start, end) for start, end, _ in blocks])
         # A block in a language that runs, or a MyST directive fence (```{code-block} python,
         # ```{doctest}), is live; any other (````markdown) is an illustration.
@@ -723,7 +726,9 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     if sybil.name != "rest":
         doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
     spans.update((region.start, region.end) for region in doctest_directive(document))
-    illustrations = _Fences(document.text, _languages(sybil)).illustrations
+    illustrations = _Fences(
+        document.text, _languages(sybil), markdown=sybil.name == "markdown"
+    ).illustrations
     spans = {span for span in spans if not _inside(span[0], illustrations)}
     return sorted(spans)
 
@@ -752,7 +757,7 @@ def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
-    fences = _Fences(document.text).all
+    fences = _Fences(document.text, markdown=not document.path.endswith(".rst")).all
     for lexer in lexers:
         for region in lexer(document):
             if not _inside(region.start, fences):

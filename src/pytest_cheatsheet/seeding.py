@@ -1,0 +1,35 @@
+"""When a project's fixtures seed: the plugin seeds ``random``, NumPy and torch with 0 when a
+combination's run starts; a fixture that applies to a block (a conftest's autouse fixture that
+reseeds before every doctest, as projects write for pytest's doctest) runs after that and wins,
+before that block and, when earlier blocks are replayed as set-up, before each of them."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pytest_cheatsheet.isolation import RandomStreams
+
+
+def fingerprint() -> tuple[Any, ...]:
+    """The state of the random streams the plugin keeps per run, comparable with ``==``."""
+    import numpy
+    import torch
+
+    numpy_state = numpy.random.get_state()
+    return (
+        random.getstate(),
+        numpy_state[1].tobytes(),  # type: ignore[index]
+        numpy_state[2:],  # type: ignore[index]
+        torch.get_rng_state().numpy().tobytes(),
+    )
+
+
+def streams_left_by(before: tuple[Any, ...]) -> RandomStreams | None:
+    """The random streams as they are now, if something (the block's fixtures) changed them
+    since ``before``; else None."""
+    if fingerprint() == before:
+        return None
+    streams = RandomStreams()
+    streams.capture()
+    return streams
