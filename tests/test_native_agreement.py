@@ -375,3 +375,37 @@ def test_every_example_bare_sybil_finds_in_a_page_is_collected(
     assert expected >= 3
     result = pytester.runpytest("-p", "no:doctest", "cheatsheet")
     result.assert_outcomes(passed=expected)
+
+
+def test_an_example_that_may_vary_runs_unchecked_and_is_never_verified(
+    pytester: pytest.Pytester,
+) -> None:
+    import json
+
+    _project(
+        pytester,
+        "",
+        {
+            "cheatsheet/ids.md": """
+                ```python
+                >>> import uuid
+                >>> uuid.uuid4().hex  # may vary
+                '6f1c0e0de1d34bd6a6dd9e6a1c3b8f5e'
+                >>> object()  # doctest: +MAY_VARY
+                <object object at 0x0>
+                >>> 1 / 0  # may vary
+                0
+                ```
+                """,
+        },
+    )
+    result = pytester.runpytest("cheatsheet", "--cheatsheet-report=report.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ZeroDivisionError*", "combination *unchecked", "any *1 * 2"])
+    records = json.loads((pytester.path / "report.json").read_text())["results"]
+    assert [(r["line"], r["outcome"]) for r in records] == [
+        (2, "passed"),
+        (3, "unchecked"),
+        (5, "unchecked"),
+        (7, "failed"),
+    ]

@@ -39,11 +39,17 @@ from pytest_cheatsheet.seam import (
     DoctestRaised,
     Sybil,
     SybilFailure,
+    may_vary,
     region_source,
 )
 from pytest_cheatsheet.seeding import fingerprint, streams_left_by
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
+from pytest_cheatsheet.summary import (
+    EXAMPLE_PROPERTY,
+    FAILURE_PROPERTY,
+    RESULTS_PROPERTY,
+    UNCHECKED,
+)
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
 
 _HIDDEN_FROM_TRACEBACKS = (
@@ -482,6 +488,8 @@ class ExampleItem(pytest.Item):
         started = time.perf_counter()
         try:
             runner.run(step, self.fixture_values)
+            if may_vary(step.region):
+                result.update(outcome=UNCHECKED, reason="ran, unchecked: its output may vary")
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))

@@ -80,6 +80,7 @@ __all__ = [
     "fenced_blocks",
     "html_comment_directives",
     "make_sybil",
+    "may_vary",
     "module_namespace",
     "parse_document",
     "python_blocks",
@@ -95,6 +96,32 @@ ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
 # What Sybil's parsers and lexers raise on text they cannot parse.
 PARSE_ERRORS = (LexingException, ValueError)
 _DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
+# An example whose output may vary (``# may vary`` on its statement, as scipy_doctest writes it,
+# or ``# doctest: +MAY_VARY``) runs and must not raise; its output is not compared.
+MAY_VARY = doctest.register_optionflag("MAY_VARY")
+_MAY_VARY_COMMENT = re.compile(r"#\s*may vary\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def may_vary(region: Region) -> bool:
+    """Whether ``region`` is a doctest whose output may vary: it runs unchecked."""
+    parsed = region.parsed
+    return isinstance(parsed, doctest.Example) and bool(parsed.options.get(MAY_VARY))
+
+
+class _UncheckedWhereMayVary:
+    """The runner's output checker: any output holds for an example that may vary (an
+    unexpected exception still fails it); every other is the tensor checker's to judge."""
+
+    def __init__(self, checker: Any) -> None:
+        self.checker = checker
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        if optionflags & MAY_VARY:
+            return True
+        return bool(self.checker.check_output(want, got, optionflags))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.checker, name)
 
 
 @dataclass(frozen=True)
@@ -186,7 +213,11 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # unittest report flags folded in.
         reportflags = doctest.set_unittest_reportflags(0)
         doctest.set_unittest_reportflags(reportflags)
-        super().__init__(checker=checker, verbose=False, optionflags=optionflags | reportflags)
+        super().__init__(
+            checker=_UncheckedWhereMayVary(checker),  # type: ignore[arg-type]
+            verbose=False,
+            optionflags=optionflags | reportflags,
+        )
         self.tensor_checker = checker
         self.sheet_path = ""
         self.sheet_line = 0
@@ -380,9 +411,14 @@ class _ForgivingDocTestStringParser(DocTestStringParser):
 
     def __call__(self, string: str, name: str) -> Iterable[Region]:
         try:
-            return list(super().__call__(string, name))
+            regions = list(super().__call__(string, name))
         except ValueError as error:
             return [Region(0, len(string), error, BlockParseError(error))]
+        for region in regions:
+            parsed = region.parsed
+            if isinstance(parsed, doctest.Example) and _MAY_VARY_COMMENT.search(parsed.source):
+                parsed.options[MAY_VARY] = True
+        return regions
 
 
 class _Languages:

@@ -21,6 +21,9 @@ FAILURE_PROPERTY = "cheatsheet_failure"
 # failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
 RESULTS_PROPERTY = "cheatsheet_results"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+# An example that ran and did not raise, whose output may vary and was not compared: never
+# verified. Its column shows only when a run has one.
+UNCHECKED = "unchecked"
 
 
 def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -111,11 +114,14 @@ class Tally:
         if not self.counts:
             return []
         width = max(len("combination"), *(len(name) for name in self.counts))
-        header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in OUTCOMES)
+        outcomes: tuple[str, ...] = OUTCOMES
+        if any(counts[UNCHECKED] for counts in self.counts.values()):
+            outcomes = (*OUTCOMES, UNCHECKED)
+        header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in outcomes)
         lines = [header]
         for name in sorted(self.counts):
             counts = self.counts[name]
-            row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
+            row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in outcomes)
             reasons = self.skip_reasons.get(name)
             if reasons:
                 (reason, _), others = reasons.most_common(1)[0], len(reasons) - 1
