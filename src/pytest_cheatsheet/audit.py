@@ -13,7 +13,6 @@ and without an assert check nothing.
 from __future__ import annotations
 
 import ast
-import doctest
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -139,13 +138,24 @@ def audit_output(
 
 
 def checks_nothing(step: Step) -> bool:
-    """A Python block or ``>>>`` statement with no output to check and no assert."""
+    """A code block that computes a value and drops it (a bare expression, a ``print``) with no
+    assert: it could have checked something. A ``>>>`` statement's value and output are always
+    compared, and imports and assignments set up: neither is listed."""
     parsed = step.region.parsed
-    if isinstance(parsed, doctest.Example):
-        return not parsed.want and parsed.exc_msg is None and not _asserts(parsed.source)
     if isinstance(parsed, str):
-        return not _asserts(parsed)
+        return _drops_a_value(parsed) and not _asserts(parsed)
     return False
+
+
+def _drops_a_value(source: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False  # it fails when run: that checks something
+    return any(
+        isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)
+        for node in tree.body
+    )
 
 
 def _asserts(source: str) -> bool:
@@ -217,7 +227,9 @@ class AuditRecorder:
                 )
         for sheet, numbers in sorted(self.nothing.items()):
             shown = ", ".join(map(str, sorted(numbers)))
-            lines.append(f"checks nothing (no output, no assert): {sheet}: lines {shown}")
+            lines.append(
+                f"checks nothing (a value computed and not checked): {sheet}: lines {shown}"
+            )
         if self.tried:
             width = max(len("combination"), *(len(name) for name in self.tried))
             lines.append(
