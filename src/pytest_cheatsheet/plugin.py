@@ -44,6 +44,7 @@ from pytest_cheatsheet.summary import (
     example_properties,
     skip_reason,
 )
+from pytest_cheatsheet.testpaths import add_sheet_paths
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
 from pytest_cheatsheet.update import Outcome as UpdateOutcome
 from pytest_cheatsheet.update import apply as apply_updates
@@ -189,6 +190,7 @@ def pytest_configure(config: pytest.Config) -> None:
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
     )
+    add_sheet_paths(config, config.stash[SETTINGS].paths)
     if config.getoption("cheatsheet_audit"):
         from pytest_cheatsheet.audit import AuditRecorder
 
