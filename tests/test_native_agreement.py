@@ -409,3 +409,64 @@ def test_an_example_that_may_vary_runs_unchecked_and_is_never_verified(
         (5, "unchecked"),
         (7, "failed"),
     ]
+
+
+MARKED = '''
+"""Markers doctestplus reads.
+
+>>> 1 + 1
+2
+"""
+
+__doctest_skip__ = ["Fragile.*", "broken"]
+__doctest_requires__ = {("needs_*",): ["surely_not_a_module_here"], "uses_json": ["json"]}
+
+
+def broken():
+    """
+    >>> undefined_name
+    """
+
+
+class Fragile:
+    def method(self):
+        """
+        >>> undefined_name
+        """
+
+
+def needs_missing():
+    """
+    >>> import surely_not_a_module_here
+    """
+
+
+def uses_json():
+    """
+    >>> import json
+    >>> json.dumps([1])
+    '[1]'
+    """
+'''
+
+
+def test_doctest_skip_and_requires_markers_skip_as_in_doctestplus(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pytest_doctestplus")
+    _project(pytester, "cheatsheet_paths = lib\n", {"lib/marked.py": MARKED})
+    expected = {0: "passed", 11: "skipped", 18: "skipped", 24: "skipped", 30: "passed"}
+    assert_same_verdicts(
+        pytester,
+        monkeypatch,
+        "lib/marked.py",
+        expected,
+        native_args=("--doctest-plus", "--doctest-modules", "-p", "no:cheatsheet"),
+    )
+
+
+def test_the_plugin_runs_its_sheets_with_doctest_plus_active(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_doctestplus")
+    _project(pytester, "cheatsheet_paths = lib\n", {"lib/marked.py": MARKED})
+    result = pytester.runpytest_subprocess("--doctest-plus", "--doctest-modules", "lib")
+    result.assert_outcomes(passed=2, skipped=3)

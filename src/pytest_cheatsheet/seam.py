@@ -200,6 +200,12 @@ class _DebuggerOnDemand:
             self.debugger.set_continue()
 
 
+# doctest's own OutputChecker, which Sybil's checker builds on (whatever has replaced the name).
+_DOCTEST_OUTPUT_CHECKER: type[doctest.OutputChecker] = next(
+    cls
+    for cls in SybilOutputChecker.__mro__
+    if cls.__module__ == "doctest" and cls.__qualname__ == "OutputChecker"
+)
 # doctest._OutputRedirectingPdb is undocumented: the debugger class DocTestRunner.run builds.
 _OUTPUT_REDIRECTING_PDB: Any = doctest._OutputRedirectingPdb  # type: ignore[attr-defined]
 
@@ -238,10 +244,16 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # (undocumented); for the length of this call it finds _DebuggerOnDemand there. Each
         # example runs inside this call, and an example that runs doctest itself gets the same.
         doctest._OutputRedirectingPdb = _DebuggerOnDemand  # type: ignore[attr-defined]
+        # Sybil's checker calls ``doctest.OutputChecker.check_output(self, ...)``, looked up at
+        # each call (undocumented); pytest-doctestplus (--doctest-plus) replaces that class with
+        # its own, whose methods fail on Sybil's checker: for this call it is doctest's again.
+        replaced = doctest.OutputChecker
+        doctest.OutputChecker = _DOCTEST_OUTPUT_CHECKER  # type: ignore[misc]
         try:
             return super().run(test, compileflags, out, clear_globs)
         finally:
             doctest._OutputRedirectingPdb = _OUTPUT_REDIRECTING_PDB  # type: ignore[attr-defined]
+            doctest.OutputChecker = replaced  # type: ignore[misc]
 
     # doctest's documented hooks: report_failure / report_unexpected_exception.
     def _failure_header(self, test: doctest.DocTest, example: doctest.Example) -> str:
@@ -323,11 +335,16 @@ class SheetDocTestEvaluator:
         if context.audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
             from pytest_cheatsheet.audit import audit_output
 
-            for want, got, flags in self.checker.passed or ():
-                if want.strip():  # an expected nothing is not an output checked
-                    context.audits.append(
-                        (example.region.start, audit_output(self.checker, want, got, flags))
-                    )
+            replaced = doctest.OutputChecker  # as in _SheetDocTestRunner.run
+            doctest.OutputChecker = _DOCTEST_OUTPUT_CHECKER  # type: ignore[misc]
+            try:
+                for want, got, flags in self.checker.passed or ():
+                    if want.strip():  # an expected nothing is not an output checked
+                        context.audits.append(
+                            (example.region.start, audit_output(self.checker, want, got, flags))
+                        )
+            finally:
+                doctest.OutputChecker = replaced  # type: ignore[misc]
         result = "".join(output)
         if not result:
             return

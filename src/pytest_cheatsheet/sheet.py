@@ -21,6 +21,7 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
+from pytest_cheatsheet.doctest_markers import marker_gates
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
@@ -145,6 +146,9 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
     matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
     gates_by_block = _gates_by_block(directives, blocks, path)
+    if python_module:
+        for span, gates in marker_gates(text, blocks).items():
+            gates_by_block[span] = (*gates_by_block.get(span, ()), *gates)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
     reader_blocks, rebinding, errors = reader_defaults_blocks(
         marks, blocks, [parsed.region for parsed in regions]
