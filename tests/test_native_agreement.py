@@ -470,3 +470,14 @@ def test_the_plugin_runs_its_sheets_with_doctest_plus_active(pytester: pytest.Py
     _project(pytester, "cheatsheet_paths = lib\n", {"lib/marked.py": MARKED})
     result = pytester.runpytest_subprocess("--doctest-plus", "--doctest-modules", "lib")
     result.assert_outcomes(passed=2, skipped=3)
+
+
+def test_the_shadowing_warning_in_a_rest_page_names_the_rest_directive(
+    pytester: pytest.Pytester,
+) -> None:
+    page = pytester.path / "cheatsheet" / "page.rst"
+    page.parent.mkdir()
+    page.write_text(".. code-block:: python\n\n    dtype = 'float64'\n", encoding="utf-8")
+    result = pytester.runpytest("cheatsheet")
+    result.stdout.fnmatch_lines(["*Put reader defaults in a block after .. cheatsheet: reader-*"])
+    result.stdout.no_fnmatch_line("*<!--*")

@@ -22,7 +22,7 @@ from pytest_cheatsheet.directives import (
     parse_directive,
 )
 from pytest_cheatsheet.doctest_markers import marker_gates
-from pytest_cheatsheet.formats import format_of
+from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
@@ -181,7 +181,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 block=block,
             )
         )
-    warnings = shadowing_warnings(steps, reader_blocks)
+    directive = DIRECTIVE_FORMS[format_of(path) or "markdown"]
+    warnings = shadowing_warnings(steps, reader_blocks, directive)
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
 
 
