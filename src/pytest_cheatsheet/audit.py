@@ -29,9 +29,6 @@ from pytest_cheatsheet.summary import example_properties, example_results, outco
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_cheatsheet.runner import CombinationRunner
-    from pytest_cheatsheet.sheet import Step
-
 MAX_PERTURBED_TOKENS = 64  # per output, evenly spread: a 1000-number tensor costs no more
 NUMBER_KINDS = ("digit", "sign")
 
@@ -137,14 +134,14 @@ def audit_output(
     }
 
 
-def checks_nothing(step: Step) -> bool:
-    """A code block that computes a value and drops it (a bare expression, a ``print``) with no
-    assert: it could have checked something. A ``>>>`` statement's value and output are always
-    compared, and imports and assignments set up: neither is listed."""
-    parsed = step.region.parsed
-    if isinstance(parsed, str):
-        return _drops_a_value(parsed) and not _asserts(parsed)
-    return False
+def checks_nothing(source: str | None, is_doctest: bool) -> bool:
+    """A code block (its ``source``; None: not code) that computes a value and drops it (a bare
+    expression, a ``print``) with no assert: it could have checked something. A ``>>>``
+    statement's value and output are always compared, and imports and assignments set up:
+    neither is listed."""
+    if source is None or is_doctest:
+        return False
+    return _drops_a_value(source) and not _asserts(source)
 
 
 def _drops_a_value(source: str) -> bool:
@@ -171,19 +168,6 @@ def _asserts(source: str) -> bool:
             if name.startswith("assert") or name in ("raises", "warns", "fail"):
                 return True
     return False
-
-
-def audit_of(step: Step, runner: CombinationRunner) -> dict[str, Any]:
-    """The audit property of one example: its outputs' audits and whether it checks nothing."""
-    outputs: list[dict[str, Any]] = []
-    if runner.audits is not None:
-        outputs = [audit for start, audit in runner.audits if start == step.region.start]
-        runner.audits.clear()
-    return {
-        "written": bool(runner.check_context is not None and runner.check_context.written),
-        "checks_nothing": checks_nothing(step),
-        "outputs": outputs,
-    }
 
 
 class AuditRecorder:
