@@ -346,14 +346,13 @@ def parse_requirement(word: str, line: int) -> Requirement:
 @cache
 def installed_versions() -> dict[str, str]:
     """The versions gates compare against: torch, numpy and Python, as release numbers."""
-    import numpy
-    import torch
+    from pytest_cheatsheet.optional import installed
 
-    versions = {
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "python": ".".join(map(str, sys.version_info[:3])),
-    }
+    versions = {"python": ".".join(map(str, sys.version_info[:3]))}
+    for name in ("torch", "numpy"):
+        module = installed(name)
+        if module is not None:
+            versions[name] = module.__version__
     for package, version in versions.items():
         try:
             Version(version)

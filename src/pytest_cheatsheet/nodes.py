@@ -18,6 +18,7 @@ from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, f
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.isolation import RandomStreams
 from pytest_cheatsheet.matrix import Combination, combinations, device_is_available
+from pytest_cheatsheet.optional import installed
 from pytest_cheatsheet.options import required_device
 from pytest_cheatsheet.pytest_seam import (
     ExceptionRepr,
@@ -65,6 +66,14 @@ class SheetFile(pytest.File):
             warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
+        needs = sorted(settings.multiplied_axes(sheet) & {"devices", "dtypes"})
+        if needs and installed("torch") is None:
+            line = sheet.matrix.line if sheet.matrix is not None else 1
+            raise self.CollectError(
+                f"{self.nodeid or self.path}:{line}: its matrix needs torch ({', '.join(needs)}), "
+                "which is not installed: install torch (or pytest-cheatsheet[torch]), or drop "
+                "the devices and dtypes from this sheet"
+            )
         matrix = combinations(
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )

@@ -9,19 +9,19 @@ import random
 from typing import Any
 
 from pytest_cheatsheet.isolation import RandomStreams
+from pytest_cheatsheet.optional import installed
 
 
 def fingerprint() -> tuple[Any, ...]:
     """The state of the random streams the plugin keeps per run, comparable with ``==``."""
-    import numpy
-    import torch
-
-    numpy_state = numpy.random.get_state()
+    numpy = installed("numpy")
+    torch = installed("torch")
+    numpy_state: Any = numpy.random.get_state() if numpy is not None else None
     return (
         random.getstate(),
-        numpy_state[1].tobytes(),  # type: ignore[index]
-        numpy_state[2:],  # type: ignore[index]
-        torch.get_rng_state().numpy().tobytes(),
+        numpy_state[1].tobytes() if numpy_state is not None else None,
+        numpy_state[2:] if numpy_state is not None else None,
+        bytes(torch.get_rng_state().tolist()) if torch is not None else None,
     )
 
 

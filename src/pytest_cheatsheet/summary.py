@@ -134,16 +134,16 @@ class Tally:
 
 def environment(devices: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Versions of what the sheets ran on, and a description of each device."""
-    import numpy
-    import torch
+    from pytest_cheatsheet.optional import installed
 
-    cuda_available = torch.cuda.is_available()
+    numpy = installed("numpy")
+    torch = installed("torch")
     return {
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cuda_available": cuda_available,
-        "numpy": numpy.__version__,
+        "torch": torch.__version__ if torch is not None else None,
+        "cuda": torch.version.cuda if torch is not None else None,
+        "cuda_available": torch is not None and torch.cuda.is_available(),
+        "numpy": numpy.__version__ if numpy is not None else None,
         "sybil": _version_of("sybil"),
         "pytest_cheatsheet": _version_of("pytest-cheatsheet"),
         "platform": f"{sys.platform} {platform.machine()}",
@@ -184,8 +184,9 @@ def environment_line(env: dict[str, Any]) -> str:
     cuda = f"CUDA {env['cuda']}" if env["cuda"] else "no CUDA build"
     if env["cuda"] and not env["cuda_available"]:
         cuda += " (no GPU available)"
+    torch = f"torch {env['torch']}, {cuda}" if env["torch"] else "torch not installed"
+    numpy = f"numpy {env['numpy']}" if env["numpy"] else "numpy not installed"
     devices = ", ".join(f"{name}: {description}" for name, description in env["devices"].items())
-    return (
-        f"torch {env['torch']}, {cuda}, numpy {env['numpy']}, Python {env['python']}, "
-        f"sybil {env['sybil']}" + (f"; devices: {devices}" if devices else "")
+    return f"{torch}, {numpy}, Python {env['python']}, sybil {env['sybil']}" + (
+        f"; devices: {devices}" if devices else ""
     )
