@@ -481,3 +481,44 @@ def test_the_shadowing_warning_in_a_rest_page_names_the_rest_directive(
     result = pytester.runpytest("cheatsheet")
     result.stdout.fnmatch_lines(["*Put reader defaults in a block after .. cheatsheet: reader-*"])
     result.stdout.no_fnmatch_line("*<!--*")
+
+
+def test_a_package_module_imports_as_pytest_imports_a_test_module(
+    pytester: pytest.Pytester,
+) -> None:
+    _project(
+        pytester,
+        "cheatsheet_paths = src\n",
+        {
+            "src/shapes/__init__.py": "",
+            "src/shapes/units.py": "CM = 10\n",
+            "src/shapes/length.py": '''
+                """
+                >>> to_mm(3)
+                30
+                """
+                from .units import CM
+
+
+                def to_mm(cm):
+                    return cm * CM
+                ''',
+        },
+    )
+    pytester.runpytest("src").assert_outcomes(passed=1)
+    pytester.runpytest("src", "--import-mode=importlib").assert_outcomes(passed=1)
+
+
+def test_a_module_that_cannot_be_imported_names_the_setting_to_add(
+    pytester: pytest.Pytester,
+) -> None:
+    _project(
+        pytester,
+        "cheatsheet_paths = lib\n",
+        {"lib/broken.py": '"""\n>>> 1\n1\n"""\nimport surely_not_a_module_here\n'},
+    )
+    result = pytester.runpytest("lib")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*cannot import broken.py as pytest imports test modules*`pythonpath`*"]
+    )
