@@ -21,7 +21,7 @@ def fingerprint() -> tuple[Any, ...]:
         random.getstate(),
         numpy_state[1].tobytes() if numpy_state is not None else None,
         numpy_state[2:] if numpy_state is not None else None,
-        bytes(torch.get_rng_state().tolist()) if torch is not None else None,
+        _torch_state(torch, numpy) if torch is not None else None,
     )
 
 
@@ -33,3 +33,8 @@ def streams_left_by(before: tuple[Any, ...]) -> RandomStreams | None:
     streams = RandomStreams()
     streams.capture()
     return streams
+
+
+def _torch_state(torch: Any, numpy: Any) -> bytes:
+    state = torch.get_rng_state()
+    return bytes(state.numpy().tobytes() if numpy is not None else state.tolist())
