@@ -4,12 +4,15 @@ autouse fixtures), the plugin gives every docstring the verdict pytest's doctest
 
 from __future__ import annotations
 
+import doctest
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_cheatsheet.doctest_options import optionflags
 
 RECORDER = """
 import pytest
@@ -522,3 +525,29 @@ def test_a_module_that_cannot_be_imported_names_the_setting_to_add(
     result.stdout.fnmatch_lines(
         ["*cannot import broken.py as pytest imports test modules*`pythonpath`*"]
     )
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        ((), 0),
+        (("ELLIPSIS",), doctest.ELLIPSIS),
+        (("ELLIPSIS", "NORMALIZE_WHITESPACE"), doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE),
+        (("NUMBER",), doctest.register_optionflag("NUMBER")),
+        (("ALLOW_UNICODE", "ALLOW_BYTES"), None),
+    ],
+)
+def test_optionflags_are_read_as_pytests_doctest_reads_them(
+    names: tuple[str, ...], expected: int | None
+) -> None:
+    flags = optionflags(names)
+    if expected is not None:
+        assert flags == expected
+    else:
+        assert flags
+        assert all(flags & doctest.OPTIONFLAGS_BY_NAME[name] for name in names)
+
+
+def test_an_unknown_optionflag_is_a_usage_error_listing_the_valid_ones() -> None:
+    with pytest.raises(pytest.UsageError, match="'ELIPSIS' is not a doctest option flag; valid: "):
+        optionflags(["ELIPSIS"])
