@@ -23,19 +23,7 @@ from _pytest._io import TerminalWriter
 from _pytest.fixtures import FuncFixtureInfo, TopRequest
 from _pytest.pathlib import import_path
 
-__all__ = [
-    "ExceptionRepr",
-    "ModuleImportError",
-    "TerminalRepr",
-    "TerminalWriter",
-    "Traceback",
-    "doctest_globals",
-    "fixture_values",
-    "module_globals",
-    "renew_request",
-    "request_fixtures",
-    "skip_at_item",
-]
+__all__ = ["ExceptionRepr", "TerminalRepr", "TerminalWriter", "Traceback"]  # pytest's, re-exported
 
 
 def request_fixtures(item: pytest.Item, names: Sequence[str]) -> bool:

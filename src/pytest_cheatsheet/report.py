@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
 SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
 MAX_REASON = 500
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 
