@@ -29,6 +29,7 @@ CORE = {
         "isolation",
         "optional",
         "distributions",
+        "illustrations",
     )
 }
 

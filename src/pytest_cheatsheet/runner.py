@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import unittest
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -107,6 +108,8 @@ class CombinationRunner:
         self._state: GlobalState | None = None
         self._random = RandomStreams()
         self._froze_gc = False
+        # The first step of each item (set by the collector): where a replay hands out fresh
+        # function-scoped fixture values.
         runnable = [step.index for step in sheet.examples if self._gate_reason(step) is None]
         self._last_example = runnable[-1] if runnable else -1
         self._owners = _directive_owners(sheet, set(runnable))
@@ -169,9 +172,16 @@ class CombinationRunner:
         self._fill_namespace()
         self.document.namespace.update(self._names)
 
-    def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
+    def run(
+        self,
+        step: Step,
+        names: Mapping[str, Any] | None = None,
+        refresh: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
         """Run ``step``, first running the steps before it that have not run in this process;
-        ``names`` (the item's fixtures) are bound in the namespace first.
+        ``names`` (the item's fixtures) are bound in the namespace first. ``refresh`` gives
+        fresh function-scoped fixture values: each earlier item replayed gets its own, and the
+        item asked for new ones after them, as when each runs as an item of its own.
 
         An earlier step run as set-up has no outcome of its own, except a failing directive: it
         fails the first example after it that runs, and only that one, however the examples are
@@ -190,14 +200,24 @@ class CombinationRunner:
         if names:
             assert self.document is not None
             self.document.namespace.update(names)
-        replayed = False
+        replayed = refreshed = False
         while self.next_index < step.index:
             earlier = self.sheet.steps[self.next_index]
             self.next_index += 1  # a step that fails as set-up is not replayed again
-            if self.fixture_random is not None and earlier.index in self.item_starts:
-                self.fixture_random.restore()  # as the project's fixtures would before it
+            if earlier.index in self.item_starts:
+                if refresh is not None:
+                    assert self.document is not None
+                    self._names = refresh()
+                    self.document.namespace.update(self._names)
+                    refreshed = True
+                if self.fixture_random is not None:
+                    self.fixture_random.restore()  # as the project's fixtures would before it
             replayed = True
             self._replay(earlier, step)
+        if refreshed and refresh is not None:
+            assert self.document is not None
+            self._names = refresh()
+            self.document.namespace.update(self._names)
         if replayed and self.fixture_random is not None and step.index in self.item_starts:
             self.fixture_random.restore()
         self.next_index = step.index + 1
@@ -290,6 +310,8 @@ class CombinationRunner:
                 self.document.evaluate(earlier.index, gated=gated)
             else:
                 self._evaluate(earlier)
+        except pytest.xfail.Exception:  # a subclass of pytest.fail's: the example's outcome
+            pass
         except STOPS:
             raise
         except BaseException:
@@ -305,6 +327,8 @@ class CombinationRunner:
                 self.document.evaluate(step.index)
             except SheetError:
                 raise
+            except unittest.SkipTest:
+                return  # a clear-namespace inside a skipped range does not act, as in Sybil
             except Exception as error:
                 self.document.forget_skip_state(step.index)
                 raise SheetError(
