@@ -80,7 +80,7 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
     still runs the other sessions.
     """
     session.install(*_torch_requirement(torch))
-    session.install(".")
+    session.install(".[numpy]")
     if session.posargs and session.posargs[0] == torch:
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)
