@@ -511,14 +511,16 @@ def _parse(text: str, path: str, sybil: Sybil) -> Document:
     """The document of ``text`` with every live region ``sybil``'s parsers find placed."""
     document = Document(text, path)
     fences = _Fences(text, _languages(sybil))
-    for start, docstring in _texts(text, sybil):
+    for start, docstring, positions in _texts(text, sybil):
         part = Document(docstring, path)
         # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
         # sheet's text is already read (and checked).
         for parser in sybil.parsers:
             for region in parser(part):
-                region.start += start
-                region.end += start
+                # Where a docstring's escapes (\t, \\, \n) make its value differ from its
+                # source, a region is placed where its text stands in the source.
+                region.start = start + (positions[region.start] if positions else region.start)
+                region.end = start + (positions[region.end] if positions else region.end)
                 if not fences.is_live(region):
                     continue
                 # Document.add is undocumented: how Document.parse places each region.
@@ -531,12 +533,49 @@ def _parse(text: str, path: str, sybil: Sybil) -> Document:
     return document
 
 
-def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
-    """(offset, text) of what the parsers read: a Python module's docstrings, else all."""
+def _texts(text: str, sybil: Sybil) -> list[tuple[int, str, list[int] | None]]:
+    """(offset, text, positions) of what the parsers read: a Python module's docstrings (with
+    where each character of a docstring's value stands in its source, where they differ), else
+    all of ``text``."""
     if sybil.name != "python":
-        return [(0, text)]
+        return [(0, text, None)]
     # PythonDocStringDocument.extract_docstrings is undocumented: how Sybil finds docstrings.
-    return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
+    return [
+        (start, doc, value_positions(text[start:end], doc))
+        for start, end, doc in PythonDocStringDocument.extract_docstrings(text)
+    ]
+
+
+# An escape sequence of a (non-raw) string literal, as Python's tokenizer reads it.
+_ESCAPE = re.compile(
+    r"\\(?P<decoded>\n|N\{[^}\n]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}"
+    r"|[0-7]{1,3}|[\\'\"abfnrtv])|\\(?P<kept>.)",
+    re.DOTALL,
+)
+
+
+def value_positions(body: str, value: str) -> list[int] | None:
+    """Where each character of a string literal's ``value`` (and its end) stands in the
+    literal's source ``body`` (between its quotes); None where both are the same text.
+    Where the escapes do not account for the value (an implicit concatenation), positions are
+    kept as they are in the value, never past the literal's end."""
+    if body == value:
+        return None
+    positions: list[int] = []
+    index = 0
+    for match in _ESCAPE.finditer(body):
+        positions += range(index, match.start())
+        if match.group("decoded") == "\n":  # a backslash-newline: nothing in the value
+            pass
+        elif match.group("decoded") is not None:
+            positions.append(match.start())
+        else:  # an unknown escape (\q) keeps both characters
+            positions += (match.start(), match.start() + 1)
+        index = match.end()
+    positions += range(index, len(body) + 1)
+    if len(positions) != len(value) + 1:
+        return [min(position, len(body)) for position in range(len(value) + 1)]
+    return positions
 
 
 def module_namespace(path: Path) -> dict[str, Any]:
