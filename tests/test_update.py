@@ -702,15 +702,17 @@ def test_lines_of_a_docstring_with_escapes_map_to_the_source_and_update_writes_t
     ],
     ids=["none", "tab", "backslash", "line-continuation", "hex-unicode-named", "octal", "unknown"],
 )
-def test_value_positions_place_each_character_of_a_docstring_where_its_source_stands(
+def test_literal_positions_place_each_character_of_a_docstring_where_its_source_stands(
     body: str, value: str, expected: list[int] | None
 ) -> None:
-    from pytest_cheatsheet.seam import value_positions
+    from pytest_cheatsheet.seam import literal_positions
 
+    source = f'x = 1\n"""{body}"""\n'
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # \q: an invalid escape, kept as it stands
-        assert eval(f'"""{body}"""') == value  # the literal's value, as Python reads it
-    assert value_positions(body, value) == expected
+        assert eval(source[6:]) == value  # the literal's value, as Python reads it
+    assert literal_positions(source, 9, value) == expected
+    assert literal_positions(f"r{source[6:]}", 4, body) is None  # a raw string's value is itself
 
 
 @pytest.mark.parametrize(

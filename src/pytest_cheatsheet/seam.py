@@ -511,16 +511,18 @@ def _parse(text: str, path: str, sybil: Sybil) -> Document:
     """The document of ``text`` with every live region ``sybil``'s parsers find placed."""
     document = Document(text, path)
     fences = _Fences(text, _languages(sybil))
-    for start, docstring, positions in _texts(text, sybil):
+    for start, docstring in _texts(text, sybil):
+        positions = literal_positions(text, start, docstring) if sybil.name == "python" else None
         part = Document(docstring, path)
         # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
         # sheet's text is already read (and checked).
         for parser in sybil.parsers:
             for region in parser(part):
-                # Where a docstring's escapes (\t, \\, \n) make its value differ from its
-                # source, a region is placed where its text stands in the source.
-                region.start = start + (positions[region.start] if positions else region.start)
-                region.end = start + (positions[region.end] if positions else region.end)
+                region.start += start
+                region.end += start
+                if positions is not None:  # escapes (\t, \\, \n) before it in its docstring
+                    region.start = start + positions[region.start - start]
+                    region.end = start + positions[region.end - start]
                 if not fences.is_live(region):
                     continue
                 # Document.add is undocumented: how Document.parse places each region.
@@ -533,17 +535,12 @@ def _parse(text: str, path: str, sybil: Sybil) -> Document:
     return document
 
 
-def _texts(text: str, sybil: Sybil) -> list[tuple[int, str, list[int] | None]]:
-    """(offset, text, positions) of what the parsers read: a Python module's docstrings (with
-    where each character of a docstring's value stands in its source, where they differ), else
-    all of ``text``."""
+def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
+    """(offset, text) of what the parsers read: a Python module's docstrings, else all."""
     if sybil.name != "python":
-        return [(0, text, None)]
+        return [(0, text)]
     # PythonDocStringDocument.extract_docstrings is undocumented: how Sybil finds docstrings.
-    return [
-        (start, doc, value_positions(text[start:end], doc))
-        for start, end, doc in PythonDocStringDocument.extract_docstrings(text)
-    ]
+    return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
 
 
 # An escape sequence of a (non-raw) string literal, as Python's tokenizer reads it.
@@ -552,29 +549,34 @@ _ESCAPE = re.compile(
     r"|[0-7]{1,3}|[\\'\"abfnrtv])|\\(?P<kept>.)",
     re.DOTALL,
 )
+_OPENING = re.compile(r"(?P<prefix>[A-Za-z]*)(?:\"\"\"|\'\'\'|\"|\')\Z")
 
 
-def value_positions(body: str, value: str) -> list[int] | None:
+def literal_positions(text: str, start: int, value: str) -> list[int] | None:
     """Where each character of a string literal's ``value`` (and its end) stands in the
-    literal's source ``body`` (between its quotes); None where both are the same text.
-    Where the escapes do not account for the value (an implicit concatenation), positions are
-    kept as they are in the value, never past the literal's end."""
-    if body == value:
-        return None
+    source ``text``, counted from ``start`` (where the literal's body begins); None where each
+    stands where it is in the value (a raw string, a string without escapes). A docstring's
+    ``\\t`` is two characters of source and one of value; ``\\n`` is one more line in the value
+    than in the source; a backslash at a line's end is one line less."""
+    opening = _OPENING.search(text, max(0, start - 8), start)
+    if opening is None or "r" in opening.group("prefix").lower():
+        return None  # a raw string: its value is its source
     positions: list[int] = []
-    index = 0
-    for match in _ESCAPE.finditer(body):
-        positions += range(index, match.start())
-        if match.group("decoded") == "\n":  # a backslash-newline: nothing in the value
-            pass
-        elif match.group("decoded") is not None:
-            positions.append(match.start())
-        else:  # an unknown escape (\q) keeps both characters
-            positions += (match.start(), match.start() + 1)
-        index = match.end()
-    positions += range(index, len(body) + 1)
-    if len(positions) != len(value) + 1:
-        return [min(position, len(body)) for position in range(len(value) + 1)]
+    index = start
+    while len(positions) < len(value) and index < len(text):
+        match = _ESCAPE.match(text, index) if text[index] == "\\" else None
+        if match is None:
+            positions.append(index - start)
+            index += 1
+            continue
+        if match.group("decoded") is not None and match.group("decoded") != "\n":
+            positions.append(index - start)
+        elif match.group("kept") is not None:  # an unknown escape (\\q) keeps both characters
+            positions += (index - start, index - start + 1)
+        index = match.end()  # a backslash-newline is nothing in the value
+    positions.append(index - start)
+    if len(positions) != len(value) + 1 or positions == list(range(len(value) + 1)):
+        return None
     return positions
 
 
