@@ -19,7 +19,16 @@ PYTEST_SEAMS = {f"{PACKAGE}.pytest_seam"}
 PLUGIN_MAX_LINES = 150
 CORE = {
     f"{PACKAGE}.{name}"
-    for name in ("formats", "matrix", "checker", "directives", "audit", "update", "isolation")
+    for name in (
+        "formats",
+        "matrix",
+        "checker",
+        "directives",
+        "audit",
+        "update",
+        "isolation",
+        "illustrations",
+    )
 }
 
 

@@ -32,6 +32,7 @@ from pytest_cheatsheet.options import (
     item_granularity,
     languages,
     narrowed_away,
+    path_words,
     sheet_paths,
 )
 from pytest_cheatsheet.seam import Sybil
@@ -155,7 +156,9 @@ def settings_from_config(config: pytest.Config) -> Settings:
     sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     return Settings(
         rootpath=config.rootpath,
-        paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
+        paths=sheet_paths(
+            path_words(config.getini("cheatsheet_paths"), config.rootpath), config.rootpath
+        ),
         axes=Axes(**defaults),
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -88,24 +89,28 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 @dataclass
 class Tally:
-    """Outcome counts per combination id, and the skip reasons seen."""
+    """Outcome counts per combination id, and the skip reasons seen, of each example's last
+    record (the JSON report's records: the table and the report count the same things)."""
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     devices: set[str] = field(default_factory=set)
 
     def add(self, report: pytest.TestReport) -> None:
+        """Note the device of the item ``report`` is about (for the environment line)."""
         properties = example_properties(report)
-        outcome = outcome_of(report)
-        if properties is None or outcome is None:
-            return
-        combination = str(properties["combination"])
-        self.devices.add(properties.get("device") or "cpu")
-        for _, _, each, result in example_results(report, outcome):
-            self.counts[combination][each] += 1
-            if each == "skipped":
-                reason = result["reason"] if result is not None else skip_reason(report)
-                self.skip_reasons[combination][reason] += 1
+        if properties is not None:
+            self.devices.add(properties.get("device") or "cpu")
+
+    def count(self, records: Iterable[Any]) -> None:
+        """Count ``records`` (each with ``combination``, ``outcome`` and ``reason``): one per
+        example and combination, its last attempt's outcome."""
+        self.counts.clear()
+        self.skip_reasons.clear()
+        for record in records:
+            self.counts[record.combination][record.outcome] += 1
+            if record.outcome == "skipped":
+                self.skip_reasons[record.combination][record.reason] += 1
 
     def lines(self) -> list[str]:
         if not self.counts:
