@@ -27,6 +27,9 @@ CORE = {
         "audit",
         "update",
         "isolation",
+        "torch_defaults",
+        "reach",
+        "exercised",
         "illustrations",
     )
 }

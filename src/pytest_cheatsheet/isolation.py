@@ -305,11 +305,17 @@ def _restore_attributes(saved: dict[str, dict[str, Any]]) -> None:
         ):
             continue
         for key in [key for key in now if key not in before]:
-            if not isinstance(now[key], ModuleType):
+            if not isinstance(now[key], ModuleType) and (name, key) not in _RESTORED_BY_TORCH:
                 delattr(owner, key)
         for key, value in before.items():
-            if key not in now or now[key] is not value:
+            if (key not in now or now[key] is not value) and (name, key) not in _RESTORED_BY_TORCH:
                 setattr(owner, key, value)
+
+
+# What torch's own setters keep in its module, set back through them (_restore_torch): before
+# torch 2.3, torch.set_default_device keeps its device mode in torch._GLOBAL_DEVICE_CONTEXT, and
+# putting the old value back would strand that mode on torch's stack.
+_RESTORED_BY_TORCH = frozenset({("torch", "_GLOBAL_DEVICE_CONTEXT")})
 
 
 _WATCHED_PACKAGES = ("torch.", "numpy.")

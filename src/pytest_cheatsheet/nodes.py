@@ -56,6 +56,7 @@ class SheetFile(pytest.File):
                 raise pytest.skip.Exception(f"{self.nodeid or self.path}: {unreadable}")
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
+            settings.check_reach(sheet)
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
@@ -68,6 +69,8 @@ class SheetFile(pytest.File):
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
         written = settings.written_combination(sheet)
+        torch_defaults = settings.torch_defaults_for(sheet)
+        collapsed = settings.collapse_notes(sheet)
         if not matrix:
             self.no_combination_left = (
                 sheet.matrix.line if sheet.matrix is not None else 1,
@@ -84,6 +87,8 @@ class SheetFile(pytest.File):
                 updates_output=settings.update and combination.id == written.id,
                 check_context=settings.check_context(sheet, combination),
                 audit=settings.audit,
+                torch_defaults=torch_defaults,
+                collapsed=collapsed,
             )
 
     def _relative(self, error: SheetError) -> str:
@@ -191,11 +196,15 @@ class CombinationCollector(pytest.Collector):
         updates_output: bool = False,
         check_context: CheckContext | None = None,
         audit: bool = False,
+        torch_defaults: bool = False,
+        collapsed: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.torch_defaults = torch_defaults
+        self.collapsed = collapsed  # notes on the axes that run once: the code never reads them
         self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet,
@@ -205,6 +214,7 @@ class CombinationCollector(pytest.Collector):
             prepare_namespace=self._prepare_namespace,
             check_context=check_context,
             audit=audit,
+            torch_defaults=torch_defaults,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -276,6 +286,12 @@ class BlockItem(pytest.Item):
                     "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
                     "examples": [[each.line, each.heading] for each in steps],
+                    **({"collapsed": list(parent.collapsed)} if parent.collapsed else {}),
+                    **(
+                        {"dtype": parent.combination.dtype or "float32"}
+                        if parent.torch_defaults
+                        else {}
+                    ),
                 },
             )
         )
@@ -360,6 +376,8 @@ class BlockItem(pytest.Item):
             return error
         finally:
             result["duration"] = time.perf_counter() - started
+            if runner.exercised is not None:
+                result.update(exercised=runner.exercised, block=runner.exercised_block)
             for update in runner.take_updates():
                 # An output an xfail gate expects to fail is the claim, whatever the block's
                 # other examples did: it is never rewritten.

@@ -268,6 +268,14 @@ def add_options(parser: pytest.Parser) -> None:
             "(default: the dtype's, as torch.testing)",
             default="",
         )
+    parser.addini(
+        "cheatsheet_torch_defaults",
+        "run each combination with its dtype and device as torch's defaults "
+        "(torch.set_default_dtype, torch.set_default_device), so code that names neither "
+        "runs per combination (default: false)",
+        type="bool",
+        default=False,
+    )
     lines(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",

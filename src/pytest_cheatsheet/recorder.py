@@ -128,6 +128,14 @@ class Recorder:
             terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
             for line in lines:
                 terminalreporter.write_line(line)
+        if collapsed := self.tally.collapse_lines():
+            terminalreporter.write_sep("=", "cheatsheet: axes run once")
+            for line in collapsed:
+                terminalreporter.write_line(line, yellow=True)
+        if not_exercised := self.tally.not_exercised():
+            terminalreporter.write_sep("=", "cheatsheet: not exercised")
+            for line in not_exercised:
+                terminalreporter.write_line(line, yellow=True)
         if self.no_combination:
             terminalreporter.write_sep("=", "cheatsheet: sheets left nothing to run")
             for sheet, reason in sorted(self.no_combination.items()):
