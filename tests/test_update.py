@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 from pathlib import Path
 
 import hypothesis
@@ -642,3 +643,182 @@ def test_update_writes_what_the_combination_named_by_written_printed(sheets: She
     result = sheets.run("--cheatsheet-update")
     result.assert_outcomes(failed=2)
     assert _read(sheets) == before.replace(b"'torch.float16'", b"'torch.float64'")
+
+
+# -- issue 20, items 11-15: the bytes written are the right ones, in the right place -----------
+
+
+def _module_sheet(pytester: pytest.Pytester, text: str) -> Path:
+    """A Python module under src/ (its docstrings a sheet), importable, one item per example."""
+    pytester.makeini("[pytest]\ncheatsheet_items = example\ncheatsheet_paths = src\n")
+    package = pytester.path / "src" / "helpers"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    path = package / "sheet.py"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
+
+
+# Escapes in the docstring before its examples: the value has a tab, a backslash and a newline
+# where the source has two characters each (and the newline makes one more line in the value).
+ESCAPED_DOCSTRING = r'''"""Escapes before the examples: a tab\t, a backslash \\ and a newline\n.
+
+>>> print(1)
+1
+>>> print(1)
+2
+"""
+'''
+
+
+def test_lines_of_a_docstring_with_escapes_map_to_the_source_and_update_writes_there(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))
+    path = _module_sheet(pytester, ESCAPED_DOCSTRING)
+    result = _run(pytester, "-rf", "--cheatsheet-update")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["FAILED src/helpers/sheet.py::any::line:5*"])
+    assert "not updated" not in result.stdout.str()
+    expected = ESCAPED_DOCSTRING.replace(">>> print(1)\n2\n", ">>> print(1)\n1\n")
+    assert path.read_bytes() == expected.encode()
+    _run(pytester).assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("body", "value", "expected"),
+    [
+        ("plain", "plain", None),
+        (r"a\tb", "a\tb", [0, 1, 3, 4]),
+        (r"\\x", "\\x", [0, 2, 3]),
+        ("a\\\nb", "ab", [0, 3, 4]),
+        (r"\x41\u00e9\N{BULLET}z", "A\u00e9\u2022z", [0, 4, 10, 20, 21]),
+        (r"\101\0", "A\0", [0, 4, 6]),
+        (r"\q\t", "\\q\t", [0, 1, 2, 4]),
+    ],
+    ids=["none", "tab", "backslash", "line-continuation", "hex-unicode-named", "octal", "unknown"],
+)
+def test_literal_positions_place_each_character_of_a_docstring_where_its_source_stands(
+    body: str, value: str, expected: list[int] | None
+) -> None:
+    from pytest_cheatsheet.seam import literal_positions
+
+    source = f'x = 1\n"""{body}"""\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # \q: an invalid escape, kept as it stands
+        assert eval(source[6:]) == value  # the literal's value, as Python reads it
+    assert literal_positions(source, 9, value) == expected
+    assert literal_positions(f"r{source[6:]}", 4, body) is None  # a raw string's value is itself
+
+
+@pytest.mark.parametrize(
+    ("opening", "code", "reason"),
+    [
+        ('"""', "print('\"' * 3)", 'output line 1 (\'"""\') holds """, which would close*'),
+        ("'''", 'print("\'" * 3)', "output line 1 (\"'''\") holds ''', which would close*"),
+        ('"""', "print('a' + chr(92))", "output line 1 (*) holds a backslash, which*"),
+    ],
+    ids=["double-quotes", "single-quotes", "backslash-not-raw"],
+)
+def test_update_refuses_an_output_the_docstring_literal_cannot_hold(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, opening: str, code: str, reason: str
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))
+    text = f"{opening}Doc.\n\n>>> {code}\nx\n>>> 1 + 1\n3\n{opening}\n"
+    path = _module_sheet(pytester, text)
+    result = _run(pytester, "--cheatsheet-update")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([f"cheatsheet: not updated: src/helpers/sheet.py:3: {reason}"])
+    assert path.read_bytes() == text.replace(">>> 1 + 1\n3\n", ">>> 1 + 1\n2\n").encode()
+    _run(pytester).assert_outcomes(passed=1, failed=1)
+
+
+def test_update_writes_a_backslash_into_a_raw_docstring(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))
+    text = 'r"""Doc.\n\n>>> print(\'a\' + chr(92))\nx\n"""\n'
+    path = _module_sheet(pytester, text)
+    _run(pytester, "--cheatsheet-update").assert_outcomes(failed=1)
+    assert path.read_bytes() == text.replace("\nx\n", "\na\\\n").encode()
+    _run(pytester).assert_outcomes(passed=1)
+
+
+def test_update_never_rewrites_an_xfail_gated_example_of_a_block_that_also_passed(
+    pytester: pytest.Pytester,
+) -> None:
+    (pytester.path / "cheatsheet").mkdir()
+    path = pytester.path / "cheatsheet" / "sheet.md"
+    text = (
+        '<!-- cheatsheet: xfail torch<99 reason="the claim" -->\n'
+        "```python\n>>> 1 + 1\n2\n>>> 2 + 2\n5\n```\n\n```python\n>>> 3 + 3\n7\n```\n"
+    )
+    path.write_bytes(text.encode())
+    for extra in ((), ("-n", "2")):
+        result = _run(pytester, "cheatsheet", "--cheatsheet-update", *extra)
+        result.assert_outcomes(failed=2)  # the block's passing example fails the gate strictly
+        assert path.read_bytes() == text.replace(">>> 3 + 3\n7\n", ">>> 3 + 3\n6\n").encode()
+        path.write_bytes(text.encode())
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        ".. skip: next",
+        "..skip: start",
+        ".. skip",
+        ".. cheatsheet: xfail torch<99",
+        ".. invisible-code-block: python",
+        ".. clear-namespace",
+        ".. code-block:: python",
+        "..",
+    ],
+)
+def test_update_refuses_an_output_that_reads_back_as_a_rest_directive(
+    sheets: SheetWriter, printed: str
+) -> None:
+    text = f"Text.\n\n>>> print({printed!r})\nx\n\n>>> 1 + 1\n3\n"
+    path = sheets.pytester.path / "cheatsheet" / "sheet.rst"
+    path.write_bytes(text.encode())
+    result = sheets.run("--cheatsheet-update")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["cheatsheet: not updated: cheatsheet/sheet.rst:3: output line 1 (*) would be read back*"]
+    )
+    assert path.read_bytes() == text.replace(">>> 1 + 1\n3\n", ">>> 1 + 1\n2\n").encode()
+
+
+def test_update_refuses_a_directive_in_a_module_docstring(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path / "src"))
+    text = '"""Doc.\n\n>>> print(".. skip: next")\nx\n>>> print("# cheatsheet: x")\nx\n"""\n'
+    path = _module_sheet(pytester, text)
+    result = _run(pytester, "--cheatsheet-update")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "cheatsheet: not updated: src/helpers/sheet.py:3: *read back as a reST directive",
+            "cheatsheet: not updated: src/helpers/sheet.py:5: *read back as a '# cheatsheet:'*",
+        ]
+    )
+    assert path.read_bytes() == text.encode()
+
+
+def test_update_keeps_an_output_indented_deeper_than_its_prompt(sheets: SheetWriter) -> None:
+    text = (
+        "- item\n\n  ```python\n  >>> print(1)\n      2\n  >>> print('a\\n b')\n     x\n"
+        "     y\n  >>> 7\n  7\n  ```\n"
+    )
+    before = _write(sheets, text)
+    result = sheets.run("--cheatsheet-update")
+    result.assert_outcomes(failed=2, passed=1)
+    after = before.replace(b"      2\n", b"      1\n").replace(
+        b"     x\n     y\n", b"     a\n      b\n"
+    )
+    assert _read(sheets) == after
+    sheets.run().assert_outcomes(passed=3)

@@ -287,6 +287,7 @@ class BlockItem(pytest.Item):
     doctest_names: Mapping[str, Any] = {}  # what pytest's doctest binds: doctest_namespace
     fixture_random: RandomStreams | None = None  # the random streams its fixtures left
     expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
+    xfail_gated: bool = False  # an xfail gate applies here (--runxfail or not)
     failing_step: Step | None = None  # the example whose failure the item reports
 
     def __init__(self, *, steps: tuple[Step, ...], **kwargs: Any) -> None:
@@ -328,6 +329,7 @@ class BlockItem(pytest.Item):
                 self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
+                self.xfail_gated = True
                 if not self.config.getoption("runxfail"):
                     self.expected_to_fail = gate.xfail_reason()
 
@@ -410,7 +412,10 @@ class BlockItem(pytest.Item):
             if runner.exercised is not None:
                 result.update(exercised=runner.exercised, block=runner.exercised_block)
             for update in runner.take_updates():
-                self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
+                # An output an xfail gate expects to fail is the claim, whatever the block's
+                # other examples did: it is never rewritten.
+                if not self.xfail_gated:
+                    self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:
                 result["audit"] = runner.audit_of(step)
         return None

@@ -374,10 +374,11 @@ class CombinationRunner:
                         update_from_failure(
                             str(self.sheet.path),
                             self.sheet.text,
-                            step.parsed.line,  # Sybil's line of the example, as doctest's
+                            step.line,  # the line of its ">>>" in the sheet
                             failure.doctest_example,
                             failure.printed if isinstance(failure, DoctestMismatch) else None,
                             failure.exc_info if isinstance(failure, DoctestRaised) else None,
+                            matches=_matches_what_was_printed(checker, failure),
                         )
                     )
                 raise
@@ -418,3 +419,15 @@ class CombinationRunner:
         dtype = getattr(torch, self.combination.autocast_dtype or "float16")
         with torch.autocast(self.combination.device_type, dtype=dtype):
             yield
+
+
+def _matches_what_was_printed(
+    checker: TensorOutputChecker, failure: DoctestMismatch | DoctestRaised
+) -> Callable[[str], bool] | None:
+    """Whether an expected output would hold against what the failed doctest printed, under
+    the example's own option flags (to keep an output's indentation only where it still holds)."""
+    if not isinstance(failure, DoctestMismatch):
+        return None
+    example = failure.doctest_example
+    flags = sum(flag for flag, enabled in example.options.items() if enabled)
+    return lambda want: checker.matches(want, failure.printed, flags)

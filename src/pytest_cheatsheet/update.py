@@ -13,6 +13,7 @@ temporary file beside the real file (through a symlink) and renaming it over it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import doctest
 import os
@@ -22,7 +23,7 @@ import tempfile
 import time
 import traceback
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ LOCK_TIMEOUT = 60.0  # seconds another update run may hold a folder's lock
 # in when the fence is long enough): an optional quote, list marker or indent, then ``` or ~~~.
 _FENCE = re.compile(r"^(?:(?:[ \t]*>)+[ \t]*|[ \t]*(?:[-*+]|\d+[.)])[ \t]+|[ \t]*)(?:`{3,}|~{3,})")
 _LINE_BREAKS = {"\x85", "\u2028", "\u2029"}  # str.splitlines() splits there too (Sybil does)
+# A line Sybil's reST lexers may read as a directive (``.. skip: next``, ``.. skip``,
+# ``.. cheatsheet: ...``, ``.. code-block:: python``; ``..`` alone, with the name on the next
+# line): in a reST sheet or a module's docstring it would act.
+_REST_DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]*(?:[A-Za-z]|$)")
+# A line that reads as a ``# cheatsheet: ...`` directive comment of a Python module.
+_PYTHON_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*cheatsheet:")
+# A string literal's prefix and opening quotes, as the tokenizer reads them.
+_LITERAL_START = re.compile(r"(?P<prefix>[A-Za-z]*)(?P<quote>\"\"\"|\'\'\'|\"|\')")
 
 
 class UpdateError(Exception):
@@ -103,16 +112,26 @@ def short_traceback(message: str) -> str:
 
 
 def update_from_failure(
-    path: str, text: str, line: int, example: doctest.Example, got: str | None, exc_info: Any
+    path: str,
+    text: str,
+    line: int,
+    example: doctest.Example,
+    got: str | None,
+    exc_info: Any,
+    matches: Callable[[str], bool] | None = None,
 ) -> ExpectedOutputUpdate:
     """The update for a doctest that failed: it printed ``got`` instead of its expected output,
     or (``got`` None) raised the exception of ``exc_info``. Where the old output was a
     traceback, doctest hands over what was printed followed by the full traceback of the new
-    exception; only the exception's last lines are compared, so only they are written."""
+    exception; only the exception's last lines are compared, so only they are written.
+    An old output indented deeper than its ``>>>`` keeps that indentation where ``matches``
+    (the output checker, against what was printed) accepts the output so indented."""
     if got is None:
         new_want = want_from_exception(exc_info)
         return make_update(path, text, line, example, new_want, new_want)
     new_want = want_from_output(got)
+    if example.exc_msg is None and matches is not None:
+        new_want = keep_indentation(example.want, new_want, matches)
     if example.exc_msg is not None:
         header = got.rfind(TRACEBACK_HEADER + "\n")
         if header >= 0 and (header == 0 or got[header - 1] == "\n"):
@@ -123,6 +142,23 @@ def update_from_failure(
                 new_want = short_traceback("\n".join(lines[starts[0] :]))
         got = new_want  # what the new expected output says was printed
     return make_update(path, text, line, example, new_want, got)
+
+
+def keep_indentation(old_want: str, new_want: str, matches: Callable[[str], bool]) -> str:
+    """``new_want`` indented as deep as every line of ``old_want`` is (an output written
+    indented under its ``>>>``), where ``matches`` accepts it so; else ``new_want``."""
+    old_lines = [text for text in _lines(old_want) if text.strip()]
+    new_lines = _lines(new_want)
+    if not old_lines or not new_lines or doctest.BLANKLINE_MARKER in new_lines:
+        return new_want
+    indents = [text[: len(text) - len(text.lstrip(" \t"))] for text in old_lines]
+    indent = min(indents, key=len)
+    if any(not text.startswith(indent) for text in indents):
+        return new_want  # mixed tabs and spaces: written under the prompt, as doctest reads it
+    if not indent:
+        return new_want
+    indented = "".join(f"{indent}{text}\n" for text in new_lines)
+    return indented if matches(indented) else new_want
 
 
 def make_update(
@@ -137,6 +173,7 @@ def make_update(
         source_lines, collected = _collected_lines(lines, line, example)
         prefix = lines[line - 1][: lines[line - 1].index(">>>")]
         refusal = _refusal(prefix, new_want, _in_html_comment(lines, line - 1))
+        refusal = refusal or _format_refusal(path, text, line, new_want)
         if not refusal and doctest.BLANKLINE_MARKER in printed:
             refusal = f"it prints {doctest.BLANKLINE_MARKER}, which doctest reads as a blank line"
     except UpdateError as error:
@@ -205,6 +242,59 @@ def _refusal(prefix: str, new_want: str, in_comment: bool) -> str:
         if in_comment and "-->" in text:
             return f"{where} holds '-->', which would close the invisible block"
     return ""
+
+
+def _format_refusal(path: str, text: str, line: int, new_want: str) -> str:
+    """Why ``new_want`` cannot be written at ``line`` of the reST sheet or Python module
+    ``path`` (``text``): a line read back as a directive, or text the docstring's string
+    literal would not hold as it stands."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".rst", ".py"):
+        return ""
+    new_lines = _lines(new_want)
+    for number, line_text in enumerate(new_lines, 1):
+        where = f"output line {number} ({line_text[:60]!r})"
+        if _REST_DIRECTIVE.match(line_text):
+            return f"{where} would be read back as a reST directive"
+        if suffix == ".py" and _PYTHON_DIRECTIVE.match(line_text):
+            return f"{where} would be read back as a '# cheatsheet:' directive"
+    if suffix != ".py":
+        return ""
+    literal = _docstring_at(text, line)
+    if literal is None:
+        return "the example is not in a docstring this update can find; not updating it"
+    prefix, quote = literal
+    for number, line_text in enumerate(new_lines, 1):
+        where = f"output line {number} ({line_text[:60]!r})"
+        if quote in line_text:
+            return f"{where} holds {quote}, which would close the docstring"
+        if "r" not in prefix.lower() and "\\" in line_text:
+            return (
+                f"{where} holds a backslash, which the docstring (not a raw string) would "
+                "read as an escape"
+            )
+    return ""
+
+
+def _docstring_at(text: str, line: int) -> tuple[str, str] | None:
+    """The prefix (``r``, ``u``...) and the quotes of the string literal that holds ``line``
+    of the Python module ``text``, or None."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    lines = text.split("\n")
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):
+            continue
+        match = _LITERAL_START.match(lines[node.lineno - 1].encode()[node.col_offset :].decode())
+        if match is not None:
+            return match.group("prefix"), match.group("quote")
+    return None
 
 
 @dataclass
