@@ -67,6 +67,16 @@ class SheetFile(pytest.File):
                 raise pytest.skip.Exception(f"{self.nodeid or self.path}: {unreadable}")
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
+            # Without torch, what the matrix needs comes first: the reach check's ways out
+            # (read dtype, torch defaults) need torch too.
+            needs = sorted(settings.multiplied_axes(sheet) & {"devices", "dtypes"})
+            if sheet.examples and needs and installed("torch") is None:
+                line = sheet.matrix.line if sheet.matrix is not None else 1
+                raise self.CollectError(
+                    f"{self.nodeid or self.path}:{line}: its matrix needs torch "
+                    f"({', '.join(needs)}), which is not installed: install torch (or "
+                    "pytest-cheatsheet[torch]), or drop the devices and dtypes from this sheet"
+                )
             settings.check_reach(sheet)
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
@@ -76,14 +86,6 @@ class SheetFile(pytest.File):
             warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
-        needs = sorted(settings.multiplied_axes(sheet) & {"devices", "dtypes"})
-        if needs and installed("torch") is None:
-            line = sheet.matrix.line if sheet.matrix is not None else 1
-            raise self.CollectError(
-                f"{self.nodeid or self.path}:{line}: its matrix needs torch ({', '.join(needs)}), "
-                "which is not installed: install torch (or pytest-cheatsheet[torch]), or drop "
-                "the devices and dtypes from this sheet"
-            )
         matrix = combinations(
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
