@@ -21,13 +21,22 @@ from packaging.requirements import Requirement
 # The torch releases the sheets are verified on, oldest first; the first is the floor that
 # pyproject.toml and the README claim. Override with the environment:
 #   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
-TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.0 2.1 2.4 2.8 2.13 2.14").split()
+TORCH_VERSIONS = os.environ.get(
+    "CHEATSHEET_TORCH_VERSIONS",
+    "2.0.1 2.1.2 2.2.2 2.3.1 2.4.1 2.5.1 2.6.0 2.7.1 "
+    "2.8.0 2.9.1 2.10.0 2.11.0 2.12.1 2.13.0 2.14.1 2.15.0",
+).split()
 # The Python versions the python/ sheets claim besides the one the torch sessions run on, and
 # the torch they run with.
 PYTHON_VERSIONS = ["3.12", "3.13"]
-PYTHON_TORCH = "2.14"
-# torch releases built against NumPy 1 (before 2.3) need numpy<2.
+PYTHON_TORCH = "2.14.1"
+# NumPy is pinned, so that two consecutive torch runs differ in torch alone: torch releases
+# built against NumPy 1 (before 2.3) run with NUMPY_1, the others with NUMPY_2. NUMPY_PAIR is
+# also run with NUMPY_1 (session numpy_pair), the one step where only NumPy changes.
 NUMPY_1_BEFORE = (2, 3)
+NUMPY_1 = "1.26.4"
+NUMPY_2 = "2.4.6"
+NUMPY_PAIR = "2.3.1"
 # The release the plugin's own tests run on (a CPU build of it lies on the development machines).
 TESTS_TORCH = "2.13.0"
 REPORTS = Path("reports")
@@ -58,11 +67,21 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
-def _torch_requirement(version: str) -> list[str]:
-    requirement = [f"torch=={version}" if version.count(".") >= 2 else f"torch=={version}.*"]
-    if _version_tuple(version) < NUMPY_1_BEFORE:
-        requirement.append("numpy<2")
-    return requirement
+def _torch_requirement(version: str, numpy: str | None = None) -> list[str]:
+    if numpy is None:
+        numpy = NUMPY_1 if _version_tuple(version) < NUMPY_1_BEFORE else NUMPY_2
+    torch = f"torch=={version}" if version.count(".") >= 2 else f"torch=={version}.*"
+    return [torch, f"numpy=={numpy}"]
+
+
+def _install_with_torch(
+    session: nox.Session, version: str, numpy: str | None, *packages: str
+) -> None:
+    """``packages`` with torch and NumPy exactly pinned, in one command (so that nothing they
+    need moves torch). A machine-wide pip constraint (some cap torch below the newest release)
+    is not applied to this one install: the pins are the point of the session."""
+    requirement = _torch_requirement(version, numpy)
+    session.install(*requirement, *packages, env={"PIP_CONSTRAINT": os.devnull})
 
 
 # pytest in-process, its exit status kept for `compat record`: failed claims (status 1) are
@@ -73,14 +92,15 @@ _PYTEST_KEEPING_STATUS = (
 )
 
 
-def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) -> None:
+def _run_sheets(
+    session: nox.Session, torch: str, label: str, paths: list[str], numpy: str | None = None
+) -> None:
     """Run ``paths`` with a JSON report, then record it in the history and rewrite the table.
 
     The session fails when a claim fails (after everything is written), so CI goes red; nox
     still runs the other sessions.
     """
-    session.install(*_torch_requirement(torch))
-    session.install(".")
+    _install_with_torch(session, torch, numpy, ".")
     if session.posargs and session.posargs[0] == torch:
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)
@@ -181,6 +201,13 @@ def cheatsheet(session: nox.Session, torch: str) -> None:
 def python(session: nox.Session) -> None:
     """The python/ sheets on another Python version (with PYTHON_TORCH)."""
     _run_sheets(session, PYTHON_TORCH, f"python-{session.python}", ["cheatsheet/python/"])
+
+
+@nox.session
+def numpy_pair(session: nox.Session) -> None:
+    """The sheets on NUMPY_PAIR with NumPy 1: beside its NumPy 2 run, NumPy's own changes."""
+    series = ".".join(NUMPY_PAIR.split(".")[:2])
+    _run_sheets(session, NUMPY_PAIR, f"torch-{series}-numpy-1", ["cheatsheet/"], NUMPY_1)
 
 
 @nox.session(venv_backend="none")

@@ -22,6 +22,7 @@ from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOver
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
 from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
+from pytest_cheatsheet.history.claims import claims_of
 from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
 from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
 from pytest_cheatsheet.readers import CheatsheetWarning
@@ -403,6 +404,7 @@ class ExampleItem(pytest.Item):
                     "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
                     "examples": [[each.line, each.heading] for each in steps],
+                    "claims": [claims_of(parent.sheet)[each.line] for each in steps],
                 },
             )
         )
