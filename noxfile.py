@@ -58,8 +58,17 @@ def _upgrade_release(argv: list[str]) -> str | None:
     return rest[0] if rest and _RELEASE.match(rest[0]) else None
 
 
+def _series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def _listed(release: str) -> str | None:
+    """The entry of TORCH_VERSIONS that ``release`` names: itself, or its series' patch."""
+    return next((v for v in TORCH_VERSIONS if release in (v, _series(v))), None)
+
+
 _upgrade = _upgrade_release(sys.argv)
-if _upgrade is not None and _upgrade not in TORCH_VERSIONS:
+if _upgrade is not None and _listed(_upgrade) is None:
     TORCH_VERSIONS.append(_upgrade)
 
 
@@ -101,7 +110,7 @@ def _run_sheets(
     still runs the other sessions.
     """
     _install_with_torch(session, torch, numpy, ".")
-    if session.posargs and session.posargs[0] == torch:
+    if session.posargs and session.posargs[0] in (torch, _series(torch)):
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)
     report = REPORTS / f"{label}.json"
@@ -121,7 +130,7 @@ def _run_sheets(
     session.run(
         "python",
         "-m",
-        "pytest_cheatsheet.compat",
+        "pytest_cheatsheet.history",
         "record",
         str(report),
         "--label",
@@ -193,8 +202,8 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("torch", TORCH_VERSIONS)
 def cheatsheet(session: nox.Session, torch: str) -> None:
     """The sheets on one torch release: recorded in cheatsheet/history/, table rewritten."""
-    series = ".".join(torch.split(".")[:2])  # 2.13.1 and 2.13 are recorded as torch-2.13
-    _run_sheets(session, torch, f"torch-{series}", ["cheatsheet/"])
+    # 2.13.1 and 2.13 are recorded as torch-2.13
+    _run_sheets(session, torch, f"torch-{_series(torch)}", ["cheatsheet/"])
 
 
 @nox.session(python=PYTHON_VERSIONS)
@@ -206,8 +215,8 @@ def python(session: nox.Session) -> None:
 @nox.session
 def numpy_pair(session: nox.Session) -> None:
     """The sheets on NUMPY_PAIR with NumPy 1: beside its NumPy 2 run, NumPy's own changes."""
-    series = ".".join(NUMPY_PAIR.split(".")[:2])
-    _run_sheets(session, NUMPY_PAIR, f"torch-{series}-numpy-1", ["cheatsheet/"], NUMPY_1)
+    label = f"torch-{_series(NUMPY_PAIR)}-numpy-{NUMPY_1.split('.')[0]}"
+    _run_sheets(session, NUMPY_PAIR, label, ["cheatsheet/"], NUMPY_1)
 
 
 @nox.session(venv_backend="none")
@@ -215,7 +224,7 @@ def upgrade(session: nox.Session) -> None:
     """`nox -s upgrade -- 2.15`: the sheets on that release; prints the claims that changed."""
     if not session.posargs or not _RELEASE.match(session.posargs[0]):
         session.error("name the torch release: nox -s upgrade -- 2.15 [pytest options]")
-    session.notify(f"cheatsheet(torch='{session.posargs[0]}')", session.posargs)
+    session.notify(f"cheatsheet(torch='{_listed(session.posargs[0])}')", session.posargs)
 
 
 @nox.session
@@ -225,7 +234,7 @@ def compat(session: nox.Session) -> None:
     session.run(
         "python",
         "-m",
-        "pytest_cheatsheet.compat",
+        "pytest_cheatsheet.history",
         "render",
         "--history",
         str(HISTORY),

@@ -467,10 +467,23 @@ def test_each_upgrade_step_is_one_package_and_newest_first_numpy_paired_on_one_t
         "### torch 2.2.2 → 2.3.1",
     ]
     numpy_step = page.split("### NumPy")[1].split("###")[0]
-    assert "(2 个示例) Gated: skipped → passed (`requires numpy>=2`)" in numpy_step
-    assert page.count("skipped → passed") == 1  # put down to NumPy alone
+    assert "(2 个示例) Gated: 跳过 → 通过 (`requires numpy>=2`)" in numpy_step
+    assert page.count("跳过 → 通过") == 1  # put down to NumPy alone
     assert page.count("没有断言变化。") == 2
     assert "| torch 2.3 (NumPy 1) | 2.3.1 | 1.26.4 |" in page
+    assert "have numpy" not in page  # a gate's own skip reason: the gate beside it says it
+
+
+def test_a_step_lists_what_now_fails_before_what_a_gate_switched(project: Project) -> None:
+    numpy_1 = "1.26.4"
+    project.record(project.report("2.3.1", numpy_1, _gated_on_numpy_1), "--label", "torch-2.3")
+
+    def breaks(line: int, combination: str) -> tuple[str, str] | str:
+        return ("failed", "First difference: x") if line == 10 else "passed"
+
+    project.record(project.report("2.3.1", outcome=breaks), "--label", "torch-2.3-numpy-2")
+    step = project.page().split("### NumPy 1.26.4 → 2.4.6 (torch 2.3.1)\n\n")[1]
+    assert step.startswith("- [a.md:10](torch/a.md?plain=1#L10) Adding: 通过 → 失败\n- [a.md:21]")
 
 
 def test_runs_that_differ_in_two_packages_say_so(project: Project) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from pytest_cheatsheet.history.claims import shorten
 from pytest_cheatsheet.history.records import (
     FAILING,
+    OUTCOMES,
     PACKAGES,
     Change,
     CompatError,
@@ -58,13 +59,14 @@ WORDS: dict[str, dict[str, str]] = {
         "absent": "absent",
         "not_run": "not run",
         "examples": "{count} examples",
+        "outcomes": "passed failed error skipped xfailed xpassed",
     },
     "zh": {
         "title": "# 兼容性表（Compatibility）",
         "intro": "由 `nox -s compat` 从 `{history}` 生成；"
         "`nox -s upgrade -- <版本>` 加入一个新版本。请勿手工编辑。"
         "✅ 通过，⏭️ 跳过，☑️ 如预期失败，❌ 失败，💥 出错，⚠️ 预期失败却通过。",
-        "devices": "**设备：**所有记录的运行都在 {devices} 上；{never}。",
+        "devices": "**设备**：所有记录的运行都在 {devices} 上；{never}。",
         "never_cuda": "从未记录过 CUDA（或任何 GPU）上的运行",
         "steps": "## 每次升级改变了什么（新的在前）",
         "step_note": "只列结果变化了的断言；原因是两次运行之间唯一不同的那个包。",
@@ -83,6 +85,7 @@ WORDS: dict[str, dict[str, str]] = {
         "absent": "不存在",
         "not_run": "未运行",
         "examples": "{count} 个示例",
+        "outcomes": "通过 失败 出错 跳过 预期失败 意外通过",
     },
 }
 LANGUAGES = tuple(WORDS)
@@ -142,7 +145,8 @@ class Page:
 
     def outcome(self, claim: Mapping[str, Any] | None, symbols: bool = True) -> str:
         """``✅`` or ``✅; ⏭️ cpu-float16 [1]``: the commonest outcome bare, the others with their
-        combinations; every non-passing outcome with its reason's number."""
+        combinations; a non-passing outcome with its reason's number, unless the reason is the
+        claim's gate (shown beside it) with the versions the run had."""
         if claim is None:
             return self.words["absent"]
         groups = claim["results"]
@@ -153,12 +157,14 @@ class Page:
             count[group["outcome"]] += len(group["combinations"])
         common = count.most_common(1)[0][0]
         parts = []
+        names = dict(zip(OUTCOMES, self.words["outcomes"].split(), strict=True))
         for group in groups:
-            word = SYMBOLS[group["outcome"]] if symbols else group["outcome"]
+            word = SYMBOLS[group["outcome"]] if symbols else names[group["outcome"]]
             if group["outcome"] != common:
                 word += " " + ",".join(group["combinations"])
-            if group["reason"] and symbols:
-                word += " " + self.reason(group["reason"])
+            gates = [gate for gate in claim["gate"].split(" ; ") if gate]
+            if symbols and group["reason"] and not group["reason"].startswith(tuple(gates)):
+                word += " " + self.reason(group["reason"])  # a gate's own skip: shown by it
             parts.append(word)
         return "; ".join(dict.fromkeys(parts))
 
@@ -209,20 +215,24 @@ class Page:
         return lines + (found or [self.words["no_change"]]) + [""]
 
     def change_lines(self, found: Sequence[Change]) -> list[str]:
-        """One line per code block whose examples changed alike: link, section, before → after."""
-        lines: dict[tuple[Any, ...], list[Mapping[str, Any]]] = {}
+        """One line per code block whose examples changed alike: link, section, before → after;
+        what now fails first, then changes no gate explains, then gates that switched."""
+        lines: dict[tuple[Any, ...], list[Change]] = {}
         for change in found:
-            claim = change.claim
             before = self.outcome(change.old, symbols=False)
             after = self.outcome(change.new, symbols=False)
+            claim = change.claim
             key = (claim["sheet"], claim["block"], claim["gate"], before, after)
-            lines.setdefault(key, []).append(claim)
-        texts = []
-        for (_, _, gate, before, after), claims in lines.items():
+            lines.setdefault(key, []).append(change)
+        ranked = []
+        for (_, _, gate, before, after), changes_ in lines.items():
+            claims = [change.claim for change in changes_]
             text = f"- {self.link(claims[0])}{self.more(claims)} "
             text += f"{escape(shorten(claims[0]['heading'], 60))}: {before} → {after}"
-            texts.append(text + (f" (`{escape(gate)}`)" if gate else ""))
-        return texts
+            text += f" (`{escape(gate)}`)" if gate else ""
+            fails = any(g["outcome"] in FAILING for g in (changes_[0].new or {}).get("results", []))
+            ranked.append(((not fails, bool(gate)), text))
+        return [text for _, text in sorted(ranked, key=lambda item: item[0])]
 
     def more(self, claims: Sequence[Mapping[str, Any]]) -> str:
         return f" ({self.words['examples'].format(count=len(claims))})" if len(claims) > 1 else ""
