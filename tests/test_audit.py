@@ -17,8 +17,7 @@ from pytest_cheatsheet.audit import (
     perturbations,
 )
 from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
-from pytest_cheatsheet.seam import ParsedRegion
-from pytest_cheatsheet.sheet import Step
+from pytest_cheatsheet.seam import region_source
 
 
 @pytest.mark.parametrize(
@@ -81,9 +80,14 @@ def test_on_another_dtype_a_number_within_its_tolerance_is_counted_not_weak() ->
     assert audit["caught"] == 1  # the sign
 
 
-def step_of(parsed: object) -> Step:
+def checks_nothing_in(parsed: object) -> bool:
+    """checks_nothing as the runner asks it, for a region whose Region.parsed is ``parsed``."""
     region = Region(0, 1, parsed, None)
-    return Step(0, 1, 0, region, True, ParsedRegion(region, 1, 0, True, None), "")
+    source = region_source(region)
+    expects = isinstance(parsed, doctest.Example) and (
+        bool(parsed.want) or parsed.exc_msg is not None
+    )
+    return checks_nothing(source[0] if source is not None else None, expects)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +108,7 @@ def step_of(parsed: object) -> Step:
 def test_blocks_and_statements_without_output_or_assert_check_nothing(
     parsed: object, nothing: bool
 ) -> None:
-    assert checks_nothing(step_of(parsed)) is nothing
+    assert checks_nothing_in(parsed) is nothing
 
 
 SHEET = """\

@@ -613,9 +613,9 @@ def test_the_written_combination_is_the_declared_first_device_and_dtype_with_aut
 ) -> None:
     from pytest_cheatsheet.directives import MatrixDirective
     from pytest_cheatsheet.matrix import Axes
-    from pytest_cheatsheet.nodes import Settings
     from pytest_cheatsheet.options import SheetPaths
-    from pytest_cheatsheet.sheet import Sheet, make_sybil
+    from pytest_cheatsheet.settings import Settings
+    from pytest_cheatsheet.sheet import Sheet
 
     settings = Settings(
         rootpath=Path("."),
@@ -623,7 +623,7 @@ def test_the_written_combination_is_the_declared_first_device_and_dtype_with_aut
         axes=Axes(devices=("cpu", "cuda"), dtypes=("float32",), autocast=(False,)),
         narrowing=narrowing,
         autocast_dtype=None,
-        sybil=make_sybil(Path(".")),
+        sybils={},
     )
     axes = {axis: values for axis, values in declared.items() if axis != "written"}
     key = declared.get("written")

@@ -13,7 +13,6 @@ and without an assert check nothing.
 from __future__ import annotations
 
 import ast
-import doctest
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,9 +28,6 @@ from pytest_cheatsheet.summary import example_properties, example_results, outco
 
 if TYPE_CHECKING:
     import pytest
-
-    from pytest_cheatsheet.runner import CombinationRunner
-    from pytest_cheatsheet.sheet import Step
 
 MAX_PERTURBED_TOKENS = 64  # per output, evenly spread: a 1000-number tensor costs no more
 NUMBER_KINDS = ("digit", "sign")
@@ -138,14 +134,10 @@ def audit_output(
     }
 
 
-def checks_nothing(step: Step) -> bool:
-    """A Python block or ``>>>`` statement with no output to check and no assert."""
-    parsed = step.region.parsed
-    if isinstance(parsed, doctest.Example):
-        return not parsed.want and parsed.exc_msg is None and not _asserts(parsed.source)
-    if isinstance(parsed, str):
-        return not _asserts(parsed)
-    return False
+def checks_nothing(source: str | None, checks_output: bool) -> bool:
+    """A Python block or ``>>>`` statement (its ``source``; None: neither) with no output to
+    check and no assert."""
+    return source is not None and not checks_output and not _asserts(source)
 
 
 def _asserts(source: str) -> bool:
@@ -161,19 +153,6 @@ def _asserts(source: str) -> bool:
             if name.startswith("assert") or name in ("raises", "warns", "fail"):
                 return True
     return False
-
-
-def audit_of(step: Step, runner: CombinationRunner) -> dict[str, Any]:
-    """The audit property of one example: its outputs' audits and whether it checks nothing."""
-    outputs: list[dict[str, Any]] = []
-    if runner.audits is not None:
-        outputs = [audit for start, audit in runner.audits if start == step.region.start]
-        runner.audits.clear()
-    return {
-        "written": bool(runner.check_context is not None and runner.check_context.written),
-        "checks_nothing": checks_nothing(step),
-        "outputs": outputs,
-    }
 
 
 class AuditRecorder:

@@ -549,12 +549,13 @@ def distance_to_written(written: str, printed: str) -> float:
 class TensorOutputChecker(SybilOutputChecker):
     """A doctest OutputChecker that applies :func:`compare` where the literal check fails.
 
-    Set ``context`` before each example; ``last`` keeps the last comparison for the message.
+    ``context`` is what it knows of the example it checks; ``last`` keeps the last comparison
+    for the message.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, context: CheckContext | None = None) -> None:
         super().__init__()
-        self.context = CheckContext()
+        self.context = context or CheckContext()
         self.last: Comparison | None = None
         # (want, got, flags) of the checks that passed, for the audit; None when not auditing.
         self.passed: list[tuple[str, str, int]] | None = None
@@ -574,6 +575,11 @@ class TensorOutputChecker(SybilOutputChecker):
             want = _BLANKLINE_LINE.sub("", want)
         self.last = compare(want, got, self.context, bool(optionflags & doctest.ELLIPSIS))
         return self.last.matches
+
+    def first_difference(self) -> str | None:
+        """Where the last output it rejected first differs, when the comparison found it."""
+        mismatch = self.last.mismatch if self.last is not None else None
+        return mismatch.reason if mismatch is not None else None
 
     def output_difference(self, example: doctest.Example, got: str, optionflags: int) -> str:
         difference: str = super().output_difference(example, got, optionflags)

@@ -8,6 +8,7 @@ Sybil's own parsers for it (built in seam.py); directives are comments in each f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rest", ".py": "python"}
@@ -19,3 +20,15 @@ NAMED_FORMATS = ("markdown", "rest")
 def format_of(path: Path) -> str | None:
     """The format of the file at ``path``, or None when it is not one sheets are written in."""
     return SUFFIXES.get(path.suffix.lower())
+
+
+# Code-block languages that run unless the ini option cheatsheet_languages says otherwise.
+DEFAULT_LANGUAGES = ("python", "py", "python3", "pycon")
+_INFO_LANGUAGE = re.compile(r"[^\s{,]+")
+
+
+def info_language(info: str) -> str:
+    """The language of a code block's info string: its first word, lower-cased
+    (``Python title="x.py"`` -> ``python``)."""
+    match = _INFO_LANGUAGE.match(info.strip())
+    return match.group().lower() if match else ""

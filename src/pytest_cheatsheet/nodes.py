@@ -8,196 +8,34 @@ import traceback
 import unittest
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code.code import ExceptionInfo, ExceptionRepr, TerminalRepr, Traceback
-from _pytest._io import TerminalWriter
 
-import pytest_cheatsheet
-from pytest_cheatsheet.audit import audit_of
-from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
+from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.directives import installed_versions
-from pytest_cheatsheet.fixtures import fixture_values, request_fixtures
-from pytest_cheatsheet.formats import NAMED_FORMATS, format_of
+from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
+from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.history.claims import claims_of
-from pytest_cheatsheet.matrix import Axes, Combination, combinations, device_is_available
-from pytest_cheatsheet.options import SheetPaths, narrowed_away, required_device
+from pytest_cheatsheet.matrix import Combination, combinations, device_is_available
+from pytest_cheatsheet.options import required_device
+from pytest_cheatsheet.pytest_seam import (
+    ExceptionRepr,
+    TerminalRepr,
+    Traceback,
+    fixture_values,
+    request_fixtures,
+    skip_at_item,
+)
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
-from pytest_cheatsheet.seam import (
-    SYBIL_DIRECTORY,
-    DoctestMismatch,
-    DoctestRaised,
-    Sybil,
-    SybilFailure,
-    module_namespace,
-    region_source,
-)
+from pytest_cheatsheet.seam import SybilFailure, module_namespace, region_source
+from pytest_cheatsheet.settings import SETTINGS, Settings
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
-from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates, want_from_exception
+from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
 
-_HIDDEN_FROM_TRACEBACKS = (
-    str(Path(pytest_cheatsheet.__file__ or "").parent) + os.sep,
-    SYBIL_DIRECTORY,
-)
-MAX_FAILURE_TEXT = 2000
-
-
-@dataclass(eq=False)
-class ExampleFailure(TerminalRepr):
-    """How a failed example shows: where (sheet, line, combination), what, and the details."""
-
-    location: str
-    summary: str
-    details: str = ""
-    sections: list[tuple[str, str, str]] = field(default_factory=list)  # as ExceptionRepr's
-
-    def addsection(self, name: str, content: str, sep: str = "-") -> None:
-        self.sections.append((name, content, sep))
-
-    def toterminal(self, tw: TerminalWriter) -> None:
-        tw.line(f"{self.location}: {self.summary}", red=True, bold=True)
-        if self.details:
-            tw.line("")
-            for line in self.details.rstrip("\n").split("\n"):
-                tw.line(line)
-        for name, content, sep in self.sections:
-            tw.sep(sep, name)
-            tw.line(content)
-
-
-def failure_data(error: BaseException) -> dict[str, Any]:
-    """The report's data on a failed example: one line of reason, and a differing doctest's
-    expected and printed output."""
-    expected = printed = None
-    if isinstance(error, DoctestMismatch):
-        reason = (
-            f"First difference: {error.difference}"
-            if error.difference
-            else "doctest output differs"
-        )
-        expected, printed = error.expected, error.printed
-    elif isinstance(error, DoctestRaised):
-        reason = _exception_line(error.error)
-        expected = getattr(error.example.parsed, "want", None)  # the doctest's Example
-        printed = want_from_exception((type(error.error), error.error))
-    elif isinstance(error, SybilFailure):
-        reason = next((line for line in error.result.splitlines() if line.strip()), "")
-    elif isinstance(error, SheetError):
-        reason = error.message
-    else:
-        reason = _exception_line(error)
-    return {
-        "reason": escape_surrogates(reason.strip()),
-        "expected": _bounded(expected),
-        "printed": _bounded(printed),
-    }
-
-
-def _bounded(text: str | None) -> str | None:
-    """At most MAX_FAILURE_TEXT characters (the last one then ``…``), lone surrogates escaped
-    (what pytest-xdist sends between processes must encode as UTF-8)."""
-    if text is None:
-        return None
-    text = escape_surrogates(text)
-    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
-
-
-def _exception_line(error: BaseException) -> str:
-    lines = traceback.format_exception_only(type(error), error)
-    return lines[-1].strip() if lines else type(error).__name__
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The session's configuration, from the ini file and the command line."""
-
-    rootpath: Path
-    paths: SheetPaths
-    axes: Axes
-    narrowing: Mapping[str, tuple[Any, ...]]
-    autocast_dtype: str | None
-    sybil: Sybil
-    update: bool = False
-    required_devices: frozenset[str] = frozenset()
-    fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
-    items: str = "block"  # one item per code block, or per example ("example")
-    sybils: Mapping[str, Sybil] = field(default_factory=dict)  # by format, beside ``sybil``
-    audit: bool = False
-    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
-
-    def collects(self, path: Path) -> bool:
-        return format_of(path) is not None and self.paths.collects(path)
-
-    def collects_when_named(self, path: Path) -> bool:
-        """Whether ``path``, named on the command line outside the paths, is a sheet."""
-        return format_of(path) in NAMED_FORMATS
-
-    def sybil_for(self, path: Path) -> Sybil:
-        return self.sybils.get(format_of(path) or "", self.sybil)
-
-    def declared_axes(self, sheet: Sheet) -> Axes:
-        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
-        axes = self.axes
-        if sheet.matrix is not None:
-            axes = axes.replace(**sheet.matrix.axes)
-        return axes
-
-    def narrowed_away(self, sheet: Sheet) -> str:
-        return narrowed_away(self.declared_axes(sheet), self.narrowing)
-
-    def axes_for(self, sheet: Sheet) -> Axes:
-        return self.declared_axes(sheet).narrowed(self.narrowing)
-
-    def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
-        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
-        and the ini default axes its code reads (an unread ini axis runs once)."""
-        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
-        return sheet.used_axes | declared
-
-    def written_combination(self, sheet: Sheet) -> Combination:
-        """The combination the sheet's expected outputs are written for: its first declared
-        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
-        Raise SheetError when ``written=`` names no combination the sheet declares."""
-        axes = self.declared_axes(sheet)
-        multiplied = self.multiplied_axes(sheet)
-        candidates = [
-            Combination(device, dtype, False)
-            for device in (axes.devices if "devices" in multiplied else (None,))
-            for dtype in (axes.dtypes if "dtypes" in multiplied else (None,))
-        ]
-        written = sheet.matrix.written if sheet.matrix is not None else None
-        if written is None:
-            return candidates[0]
-        for combination in candidates:
-            if combination.id == written:
-                return combination
-        assert sheet.matrix is not None
-        raise SheetError(
-            sheet.path,
-            sheet.matrix.line,
-            f"written={written!r} names no combination of this sheet; valid: "
-            f"{', '.join(combination.id for combination in candidates)}",
-        )
-
-    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
-        """What the output checker needs to know of the sheet's examples in ``combination``."""
-        written = self.written_combination(sheet)
-        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
-        return CheckContext(
-            written=combination.id == written.id,  # runs_on aside
-            dtype=combination.dtype or DEFAULT_DTYPE,
-            autocast_dtype=combination.autocast_dtype,
-            written_dtype=written.dtype or DEFAULT_DTYPE,
-            tolerance=tolerance.over(self.tolerance),
-        )
-
-
-SETTINGS = pytest.StashKey[Settings]()
+__all__ = ["SETTINGS", "Settings"]  # where they lived before settings.py: kept findable
 
 
 class SheetFile(pytest.File):
@@ -418,7 +256,7 @@ class ExampleItem(pytest.Item):
                 self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
             elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
-                if not self.config.option.runxfail:
+                if not self.config.getoption("runxfail"):
                     self.expected_to_fail = gate.xfail_reason()
 
     def getparent(self, cls: Any) -> Any:
@@ -454,7 +292,7 @@ class ExampleItem(pytest.Item):
         if first_failure is not None:
             raise first_failure
         if all(result["outcome"] == "skipped" for result in self.results):
-            raise pytest.skip.Exception(self.results[0]["reason"], _use_item_location=True)
+            raise skip_at_item(self.results[0]["reason"])
 
     def _run_step(self, runner: CombinationRunner, step: Step) -> BaseException | None:
         """Run one example, record its result; return its failure, if it failed."""
@@ -477,7 +315,7 @@ class ExampleItem(pytest.Item):
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:
-                result["audit"] = audit_of(step, runner)
+                result["audit"] = runner.audit_of(step)
         return None
 
     def _judge_expected_failures(
@@ -514,7 +352,7 @@ class ExampleItem(pytest.Item):
         return f"{sheet_file.nodeid if sheet_file else self.path}:{line}"
 
     def repr_failure(
-        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         failure = self._repr_failure(excinfo, style)
         block = self._block_outcomes()
@@ -533,7 +371,7 @@ class ExampleItem(pytest.Item):
         return failure
 
     def _repr_failure(
-        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
         if isinstance(excinfo.value, SybilFailure):
@@ -574,11 +412,11 @@ class ExampleItem(pytest.Item):
             lines.append(f"{marker} line {step.line:<5} {outcome:<8} {escape_surrogates(first)}")
         return "\n".join(lines)
 
-    def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Traceback:
         """Hide pytest's, Sybil's and this plugin's frames: show the sheet's."""
         shown = excinfo.traceback.filter(
             lambda entry: (
-                not str(entry.path).startswith(_HIDDEN_FROM_TRACEBACKS)
+                not str(entry.path).startswith(HIDDEN_FROM_TRACEBACKS)
                 and "_pytest" not in str(entry.path)
                 and "pluggy" not in str(entry.path)
             )

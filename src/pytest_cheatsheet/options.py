@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
+from pytest_cheatsheet.directives import TOLERANCE_KEYS
+from pytest_cheatsheet.formats import DEFAULT_LANGUAGES
 from pytest_cheatsheet.matrix import AXES, Axes, device_type, split_values
 
 DEFAULT_PATHS = ("cheatsheet",)
-DEFAULT_LANGUAGES = ("python", "py", "python3", "pycon")
 ITEM_GRANULARITIES = ("block", "example")  # one item per code block, or per ``>>>`` example
 _GLOB_CHARACTERS = re.compile(r"[*?[]")
 _LANGUAGE = re.compile(r"[A-Za-z0-9_.+#-]+")
-_INFO_LANGUAGE = re.compile(r"[^\s{,]+")
 
 
 def words(value: Any, source: str) -> list[str]:
@@ -116,13 +116,6 @@ def languages(entries: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def info_language(info: str) -> str:
-    """The language of a code block's info string: its first word, lower-cased
-    (``Python title="x.py"`` -> ``python``)."""
-    match = _INFO_LANGUAGE.match(info.strip())
-    return match.group().lower() if match else ""
-
-
 NO_COMBINATION_LEFT = "no combination left"
 
 
@@ -161,3 +154,92 @@ def fixture_names(entries: Iterable[str]) -> tuple[str, ...]:
         if entry not in names:
             names.append(entry)
     return tuple(names)
+
+
+DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """The plugin's ini options and command-line options."""
+    group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
+    parser.addini(
+        "cheatsheet_paths",
+        "folders, files and globs (relative to the rootdir) that are sheets (default: cheatsheet)",
+        type="linelist",
+        default=[],
+    )
+    for axis in AXES:
+        parser.addini(
+            f"cheatsheet_{axis}",
+            f"default {axis} of every sheet (a list, or separated by commas or spaces)",
+            type="linelist",
+            default=[DEFAULTS[axis]],
+        )
+        group.addoption(
+            f"--cheatsheet-{axis}",
+            dest=f"cheatsheet_{axis}",
+            metavar="VALUES",
+            help=f"run only these {axis} (comma separated), within what each sheet declares",
+        )
+    parser.addini(
+        "cheatsheet_languages",
+        "code-block languages that run (default: python py python3 pycon)",
+        type="linelist",
+        default=list(DEFAULT_LANGUAGES),
+    )
+    parser.addini(
+        "cheatsheet_items",
+        "what one test item is: block (a code block, the default) or example (one >>> example)",
+        default="block",
+    )
+    parser.addini(
+        "cheatsheet_fixtures",
+        "pytest fixtures every example requests, bound by name in the sheet's namespace",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "cheatsheet_require_devices",
+        "devices that must be available: their combinations error instead of skipping",
+        type="linelist",
+        default=[],
+    )
+    group.addoption(
+        "--cheatsheet-require-devices",
+        dest="cheatsheet_require_devices",
+        metavar="DEVICES",
+        help="fail, not skip, the combinations of these devices when absent (e.g. cuda)",
+    )
+    group.addoption(
+        "--cheatsheet-report",
+        dest="cheatsheet_report",
+        metavar="PATH",
+        type=Path,
+        help="write a JSON report of every example in every combination to PATH",
+    )
+    group.addoption(
+        "--cheatsheet-update",
+        dest="cheatsheet_update",
+        action="store_true",
+        help="rewrite differing expected outputs with what the sheet's written combination "
+        "printed (its first device and dtype, autocast off)",
+    )
+    group.addoption(
+        "--cheatsheet-audit",
+        dest="cheatsheet_audit",
+        action="store_true",
+        help="re-check each passing output made wrong in one place; list the weak checks",
+    )
+    for key in TOLERANCE_KEYS:
+        parser.addini(
+            f"cheatsheet_{key}",
+            f"{key} of every sheet's numbers on combinations other than the written one "
+            "(default: the dtype's, as torch.testing)",
+            default="",
+        )
+    parser.addini(
+        "cheatsheet_autocast_dtype",
+        "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
+        type="linelist",
+        default=[],
+    )

@@ -6,12 +6,12 @@ import contextlib
 import gc
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.audit import audit_output, checks_nothing
+from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -19,9 +19,9 @@ from pytest_cheatsheet.isolation import (
     seed_everything,
 )
 from pytest_cheatsheet.matrix import Combination
-from pytest_cheatsheet.seam import BlockFailure, Run, RunContext
+from pytest_cheatsheet.seam import BlockFailure, DoctestMismatch, DoctestRaised, Run, region_source
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
-from pytest_cheatsheet.update import ExpectedOutputUpdate
+from pytest_cheatsheet.update import ExpectedOutputUpdate, update_from_failure
 
 # What stops the set-up of an example instead of counting as an earlier example's failure:
 # Ctrl-C, pytest.exit(), and pytest.fail(), which is how pytest-timeout's timeout arrives.
@@ -69,8 +69,10 @@ class CombinationRunner:
         self.record_updates = record_updates
         self.check_context = check_context
         self.audit = audit
-        # (region start, audit) of each doctest checked, for --cheatsheet-audit.
-        self.audits: list[tuple[int, Any]] | None = [] if audit else None
+        # The audits of the outputs the last example checked, for --cheatsheet-audit.
+        self.audits: list[dict[str, Any]] = []
+        # What the asked-for example printed instead of its expected output (--cheatsheet-update).
+        self.updates: list[ExpectedOutputUpdate] = []
         self.document: Run | None = None
         self.next_index = 0
         self._state: GlobalState | None = None
@@ -114,13 +116,8 @@ class CombinationRunner:
         self._random.capture()
         if self.document is not None:
             self.document.close()
-        # What doctests printed instead of their expected output, for --cheatsheet-update.
-        updates: list[ExpectedOutputUpdate] | None = [] if self.record_updates else None
         self.document = Run(
-            self.sheet.text,
-            str(self.sheet.path),
-            self.sheet.regions,
-            RunContext(self.combination, updates, self.check_context, self.audits),
+            self.sheet.text, str(self.sheet.path), self.sheet.regions, self.combination.namespace()
         )
         self.document.namespace.update(self.combination.namespace())
         if self.prepare_namespace is not None:
@@ -137,6 +134,7 @@ class CombinationRunner:
         selected. A step asked for again (a rerun) starts the combination over.
         """
         __tracebackhide__ = True
+        self.audits = []
         if self.document is None:
             self.start()
         if step.index < self.next_index:
@@ -181,11 +179,20 @@ class CombinationRunner:
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
         """The expected-output updates recorded since the last call."""
-        if self.document is None or self.document.context.updates is None:
-            return []
-        recorded = self.document.context.updates
-        updates, recorded[:] = list(recorded), []
+        updates, self.updates = self.updates, []
         return updates
+
+    def audit_of(self, step: Step) -> dict[str, Any]:
+        """The audit of ``step``, the last example run: its outputs' audits (each passing output
+        re-checked, perturbed) and whether it checks nothing."""
+        source = region_source(step.region)
+        return {
+            "written": bool(self.check_context is not None and self.check_context.written),
+            "checks_nothing": checks_nothing(
+                source[0] if source is not None else None, step.parsed.checks_output
+            ),
+            "outputs": self.audits,
+        }
 
     def _gate_reason(self, step: Step) -> str | None:
         """Why ``step`` does not run here (a ``requires`` gate that does not hold), else None."""
@@ -238,18 +245,44 @@ class CombinationRunner:
                     f"this directive failed: {type(error).__name__}: {error}",
                 ) from None
             return
+        check = CheckContext()
         if self.check_context is not None:
             check = self.check_context.with_tolerance(step.tolerance)
-            self.document.context = replace(self.document.context, check=check)
+        checker = TensorOutputChecker(check)
+        checker.passed = [] if self.audit else None
+        self.audits = []
         with self._autocast():
             try:
-                self.document.evaluate(step.index)
+                self.document.evaluate(step.index, checker=checker)
             except BlockFailure as failure:
                 raise SheetError(self.sheet.path, step.line, failure.message) from None
+            except DoctestMismatch as failure:
+                self._record_update(step, failure.doctest_example, failure.printed, None)
+                raise
+            except DoctestRaised as failure:
+                self._record_update(step, failure.doctest_example, None, failure.exc_info)
+                raise
             finally:
+                # --cheatsheet-audit: re-check each output that passed, perturbed.
+                for want, got, flags in checker.passed or ():
+                    if want.strip():  # an expected nothing is not an output checked
+                        self.audits.append(audit_output(checker, want, got, flags))
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.
                     self.document.namespace.update(self.combination.namespace())
+
+    def _record_update(self, step: Step, example: Any, printed: str | None, exc_info: Any) -> None:
+        if self.record_updates:
+            self.updates.append(
+                update_from_failure(
+                    str(self.sheet.path),
+                    self.sheet.text,
+                    step.parsed.line,
+                    example,
+                    printed,
+                    exc_info,
+                )
+            )
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

@@ -21,7 +21,7 @@ import unittest
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sybil
 from sybil import Document, Example, Region, Sybil
@@ -47,17 +47,7 @@ from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveIn
 from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 from sybil.python import import_path
 
-from pytest_cheatsheet.options import DEFAULT_LANGUAGES, info_language
-from pytest_cheatsheet.update import (
-    ExpectedOutputUpdate,
-    make_update,
-    want_from_exception,
-    want_from_failure,
-)
-
-if TYPE_CHECKING:
-    from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
-    from pytest_cheatsheet.matrix import Combination
+from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
 
 __all__ = [
     "ENCODING",
@@ -73,7 +63,7 @@ __all__ = [
     "ParsedRegion",
     "Region",
     "Run",
-    "RunContext",
+    "SheetChecker",
     "Sybil",
     "SybilFailure",
     "SybilOutputChecker",
@@ -97,41 +87,49 @@ PARSE_ERRORS = (LexingException, ValueError)
 _DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
 
 
-@dataclass(frozen=True)
-class RunContext:
-    """What an evaluator needs beyond the example: the combination it runs in and where
-    expected-output updates go (``None``: not recorded)."""
+class SheetChecker(Protocol):
+    """The output checker a run's doctests use: doctest's OutputChecker protocol, and the first
+    difference it found in the last output it rejected (None: none found)."""
 
-    combination: Combination
-    updates: list[ExpectedOutputUpdate] | None = None
-    # What the output checker needs to know of the example it checks (set per step).
-    check: CheckContext | None = None
-    # (region start, audit) of each doctest checked, for --cheatsheet-audit; None: no audit.
-    audits: list[tuple[int, Any]] | None = None
+    def check_output(self, want: str, got: str, optionflags: int) -> bool: ...
+
+    def output_difference(self, example: doctest.Example, got: str, optionflags: int) -> str: ...
+
+    def first_difference(self) -> str | None: ...
 
 
 class DoctestMismatch(SybilFailure):
-    """A doctest printed something other than its expected output; carries both as data, and
-    the checker's first difference when it found one."""
+    """A doctest printed something other than its expected output; carries both as data, the
+    checker's first difference when it found one, and the doctest that ran."""
 
     def __init__(
-        self, example: Example, result: str, expected: str, printed: str, difference: str | None
+        self,
+        example: Example,
+        result: str,
+        expected: str,
+        printed: str,
+        difference: str | None,
+        doctest_example: doctest.Example,
     ) -> None:
         super().__init__(example, result)
         self.expected = expected
         self.printed = printed
         self.difference = difference
+        self.doctest_example = doctest_example
 
 
 # It is also doctest's documented UnexpectedException, for its exc_info: that is how pytest --pdb
 # knows to enter post-mortem where the doctest raised, not in the plugin. Its ``example`` stays
 # Sybil's (the ``example`` of an UnexpectedException is doctest's; pytest reads only exc_info).
 class DoctestRaised(SybilFailure, doctest.UnexpectedException):  # type: ignore[misc]
-    """A doctest raised an exception it did not expect; carries the exception."""
+    """A doctest raised an exception it did not expect; carries the exception and the doctest."""
 
-    def __init__(self, example: Example, result: str, error: BaseException) -> None:
+    def __init__(
+        self, example: Example, result: str, error: BaseException, doctest_example: doctest.Example
+    ) -> None:
         super().__init__(example, result)
         self.error = error
+        self.doctest_example = doctest_example
         assert error.__traceback__ is not None  # it was raised
         self.exc_info = (type(error), error, error.__traceback__)
 
@@ -139,7 +137,18 @@ class DoctestRaised(SybilFailure, doctest.UnexpectedException):  # type: ignore[
         return SybilFailure.__str__(self)  # not UnexpectedException's, which names its DocTest
 
 
-# -- evaluators: each takes the example and the run's context explicitly ----------------------
+# -- evaluators: Sybil's protocol, a callable on an example; the run's context is its document --
+
+
+class RunDocument(Document):
+    """A sheet's Sybil document for one run: its namespace and evaluator stack (the skip state),
+    the names a cleared namespace keeps (the combination's), and the output checker of the
+    example being evaluated."""
+
+    def __init__(self, text: str, path: str, kept_names: dict[str, Any]) -> None:
+        super().__init__(text, path)
+        self.kept_names = kept_names
+        self.checker: SheetChecker | None = None
 
 
 class _DebuggerOnDemand:
@@ -181,17 +190,19 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
     """doctest's runner as Sybil configures it, reporting through the ``out`` callback with
     exceptions placed at the sheet's lines; it remembers the last mismatch as data."""
 
-    def __init__(self, optionflags: int, checker: TensorOutputChecker) -> None:
+    def __init__(self, optionflags: int, checker: SheetChecker, path: str, line: int) -> None:
         # Sybil's own DocTestRunner (undocumented) does the same: no verbose output, the
         # unittest report flags folded in.
         reportflags = doctest.set_unittest_reportflags(0)
         doctest.set_unittest_reportflags(reportflags)
-        super().__init__(checker=checker, verbose=False, optionflags=optionflags | reportflags)
-        self.tensor_checker = checker
-        self.sheet_path = ""
-        self.sheet_line = 0
-        self.sheet_text = ""  # the sheet's text as collected, where updates check their place
-        self.updates: list[ExpectedOutputUpdate] | None = None
+        super().__init__(
+            checker=checker,  # type: ignore[arg-type]
+            verbose=False,
+            optionflags=optionflags | reportflags,
+        )
+        self.sheet_checker = checker
+        self.sheet_path = path
+        self.sheet_line = line
         self.mismatch: tuple[str, str, str | None] | None = None
         self.raised: BaseException | None = None
 
@@ -217,29 +228,15 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # undocumented doctest hook; Sybil overrides it the same way (its header names no file).
         return ""
 
-    def _record_update(self, example: doctest.Example, new_want: str, printed: str) -> None:
-        if self.updates is not None:
-            self.updates.append(
-                make_update(
-                    self.sheet_path, self.sheet_text, self.sheet_line, example, new_want, printed
-                )
-            )
-
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        last = self.tensor_checker.last
-        difference = last.mismatch if last is not None else None
-        self.mismatch = (example.want, got, difference.reason if difference else None)
-        new_want = want_from_failure(example, got)
-        self._record_update(example, new_want, got if example.exc_msg is None else new_want)
+        self.mismatch = (example.want, got, self.sheet_checker.first_difference())
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
-        new_want = want_from_exception(exc_info)
-        self._record_update(example, new_want, new_want)
         error_type, error, tb = exc_info
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
@@ -256,24 +253,14 @@ class SheetDocTestEvaluator:
     and the sheet's line numbers."""
 
     def __init__(self, optionflags: int = 0) -> None:
-        from pytest_cheatsheet.checker import TensorOutputChecker  # it builds on this module
+        self.optionflags = optionflags
 
-        self.checker = TensorOutputChecker()
-        self.sheet_runner = _SheetDocTestRunner(optionflags, self.checker)
-
-    def __call__(self, example: Example) -> str:
-        raise TypeError("a sheet's doctest needs its run's context: call evaluate()")
-
-    def evaluate(self, example: Example, context: RunContext) -> None:
+    def __call__(self, example: Example) -> None:
         __tracebackhide__ = True
-        from pytest_cheatsheet.checker import CheckContext
-
-        self.checker.context = context.check or CheckContext()
-        self.checker.passed = [] if context.audits is not None else None
-        runner = self.sheet_runner
-        runner.sheet_path, runner.sheet_line = example.path, example.line
-        runner.sheet_text = example.document.text
-        runner.updates, runner.mismatch, runner.raised = context.updates, None, None
+        document = example.document
+        if not isinstance(document, RunDocument) or document.checker is None:
+            raise TypeError("a sheet's doctest runs in a Run, which gives it its output checker")
+        runner = _SheetDocTestRunner(self.optionflags, document.checker, example.path, example.line)
         namespace = example.namespace
         added_name = "__name__" not in namespace
         if added_name:
@@ -289,22 +276,13 @@ class SheetDocTestEvaluator:
         finally:
             if added_name:
                 namespace.pop("__name__", None)  # the example may have deleted it
-        if context.audits is not None:  # --cheatsheet-audit: re-check what passed, perturbed
-            from pytest_cheatsheet.audit import audit_output
-
-            for want, got, flags in self.checker.passed or ():
-                if want.strip():  # an expected nothing is not an output checked
-                    context.audits.append(
-                        (example.region.start, audit_output(self.checker, want, got, flags))
-                    )
         result = "".join(output)
         if not result:
             return
         if runner.mismatch is not None:
-            raise DoctestMismatch(example, result, *runner.mismatch)
+            raise DoctestMismatch(example, result, *runner.mismatch, parsed)
         if runner.raised is not None:
-            raised, runner.raised = runner.raised, None
-            raise DoctestRaised(example, result, raised)
+            raise DoctestRaised(example, result, runner.raised, parsed)
         raise SybilFailure(example, result)
 
 
@@ -326,20 +304,16 @@ class SheetCodeEvaluator(PythonEvaluator):
         exec(code, example.namespace)
         example.namespace.pop("__builtins__", None)  # exec adds it; Sybil removes it too
 
-    def evaluate(self, example: Example, context: RunContext) -> None:
-        __tracebackhide__ = True
-        self(example)
-
 
 class CombinationClearNamespace:
     """``<!-- clear-namespace -->`` that keeps ``device``, ``dtype`` and ``autocast``."""
 
     def __call__(self, example: Example) -> None:
-        raise TypeError("clear-namespace needs its run's context: call evaluate()")
-
-    def evaluate(self, example: Example, context: RunContext) -> None:
+        document = example.document
+        if not isinstance(document, RunDocument):
+            raise TypeError("clear-namespace runs in a Run, which names what it keeps")
         example.namespace.clear()
-        example.namespace.update(context.combination.namespace())
+        example.namespace.update(document.kept_names)
 
 
 class BlockFailure(Exception):
@@ -359,17 +333,6 @@ class BlockParseError:
 
     def __call__(self, example: Example) -> None:
         raise BlockFailure(f"cannot parse this block: {self.error}")
-
-    def evaluate(self, example: Example, context: RunContext) -> None:
-        self(example)
-
-
-_CONTEXT_EVALUATORS = (
-    SheetDocTestEvaluator,
-    SheetCodeEvaluator,
-    CombinationClearNamespace,
-    BlockParseError,
-)
 
 
 # -- parsers ----------------------------------------------------------------------------------
@@ -473,9 +436,6 @@ class _RestCodeBlockParser(_CodeBlockParser):
     codeblock_class = "rest"
 
 
-FORMATS = ("markdown", "rest")
-
-
 def make_sybil(
     rootpath: Any,
     languages: Collection[str] = DEFAULT_LANGUAGES,
@@ -522,6 +482,7 @@ class ParsedRegion:
     column: int
     is_example: bool
     doctest_lineno: int | None  # a doctest's line within its block, else None
+    checks_output: bool = False  # a doctest with an expected output or exception
 
 
 class OverlapError(ValueError):
@@ -562,6 +523,7 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
     for example in document.examples():
         region = example.region
         evaluator = region.evaluator
+        is_doctest = isinstance(region.parsed, doctest.Example)
         parsed.append(
             ParsedRegion(
                 region=region,
@@ -569,9 +531,9 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
                 column=example.column,
                 is_example=not isinstance(evaluator, Skipper)
                 and not isinstance(evaluator, CombinationClearNamespace),
-                doctest_lineno=region.parsed.lineno
-                if isinstance(region.parsed, doctest.Example)
-                else None,
+                doctest_lineno=region.parsed.lineno if is_doctest else None,
+                checks_output=is_doctest
+                and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
             )
         )
     return document, parsed
@@ -781,15 +743,10 @@ class Run:
     stack, which holds the skip state) and the examples of its regions."""
 
     def __init__(
-        self,
-        text: str,
-        path: str,
-        regions: Sequence[ParsedRegion],
-        context: RunContext,
+        self, text: str, path: str, regions: Sequence[ParsedRegion], kept_names: dict[str, Any]
     ) -> None:
-        self.document = Document(text, path)
+        self.document = RunDocument(text, path, kept_names)
         self.namespace = self.document.namespace
-        self.context = context
         self._regions = regions
         self._examples: list[Example | None] = [None] * len(regions)
 
@@ -803,26 +760,19 @@ class Run:
             self._examples[index] = example
         return example
 
-    def evaluate(self, index: int, gated: str | None = None) -> None:
+    def evaluate(
+        self, index: int, gated: str | None = None, checker: SheetChecker | None = None
+    ) -> None:
         """Evaluate region ``index`` through Sybil's evaluator stack (so skip directives apply);
-        ``gated`` is the skip reason of an example whose gate does not hold."""
+        ``gated`` is the skip reason of an example whose gate does not hold; a doctest checks
+        its output with ``checker``."""
         __tracebackhide__ = True
         example = self.example(index)
-        evaluator: Callable[[Example], Any]
-        own = example.region.evaluator
-        if gated is not None:
-            evaluator = _Gated(gated)
-        elif isinstance(own, _CONTEXT_EVALUATORS):
-            context = self.context
-
-            def evaluator(example: Example) -> None:
-                __tracebackhide__ = True
-                own.evaluate(example, context)
-
-        elif isinstance(own, Skipper):
-            evaluator = own
-        else:
-            raise TypeError(f"a region of a sheet with a foreign evaluator: {own!r}")
+        evaluator: Callable[[Example], Any] | None = (
+            _Gated(gated) if gated is not None else example.region.evaluator
+        )
+        assert evaluator is not None  # parse_document keeps only regions that evaluate
+        self.document.checker = checker
         # Document.evaluate is undocumented: it tries the evaluators pushed on the document (the
         # skip state) before the region's own, as Example.evaluate does.
         self.document.evaluate(example, evaluator)

@@ -54,7 +54,6 @@ class ExpectedOutputUpdate:
     path: str
     line: int
     source_lines: int
-    old_want: str
     new_want: str
     printed: str = ""
     collected: tuple[str, ...] = ()
@@ -118,6 +117,20 @@ def want_from_failure(example: doctest.Example, got: str) -> str:
     return want_from_output(got)
 
 
+def update_from_failure(
+    path: str, text: str, line: int, example: doctest.Example, got: str | None, exc_info: Any
+) -> ExpectedOutputUpdate:
+    """The update for a doctest that failed: it printed ``got`` instead of its expected output,
+    or (``got`` None) raised the exception of ``exc_info``."""
+    if got is None:
+        new_want = want_from_exception(exc_info)
+        return make_update(path, text, line, example, new_want, new_want)
+    new_want = want_from_failure(example, got)
+    return make_update(
+        path, text, line, example, new_want, got if example.exc_msg is None else new_want
+    )
+
+
 def make_update(
     path: str, text: str, line: int, example: doctest.Example, new_want: str, printed: str
 ) -> ExpectedOutputUpdate:
@@ -138,7 +151,6 @@ def make_update(
         path=path,
         line=line,
         source_lines=source_lines,
-        old_want=example.want,
         new_want=new_want,
         printed=printed,
         collected=collected,

@@ -1,0 +1,213 @@
+"""The session's settings, from the ini file and the command line, and the policy they set:
+which files are sheets, each sheet's axes and written combination, what its checker knows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
+from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
+from pytest_cheatsheet.formats import FORMATS, NAMED_FORMATS, format_of
+from pytest_cheatsheet.matrix import (
+    AXES,
+    COMMON_DTYPES,
+    KNOWN_DEVICE_TYPES,
+    Axes,
+    AxisError,
+    Combination,
+    check_autocast_dtype,
+    marker_name,
+    parse_axis,
+    split_values,
+)
+from pytest_cheatsheet.options import (
+    SheetPaths,
+    fixture_names,
+    ini_words,
+    item_granularity,
+    languages,
+    narrowed_away,
+    sheet_paths,
+)
+from pytest_cheatsheet.seam import Sybil
+from pytest_cheatsheet.sheet import Sheet, SheetError, make_sybil
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The session's configuration, from the ini file and the command line."""
+
+    rootpath: Path
+    paths: SheetPaths
+    axes: Axes
+    narrowing: Mapping[str, tuple[Any, ...]]
+    autocast_dtype: str | None
+    sybils: Mapping[str, Sybil]  # by format
+    update: bool = False
+    required_devices: frozenset[str] = frozenset()
+    fixtures: tuple[str, ...] = ()  # requested by every example, bound in its namespace
+    items: str = "block"  # one item per code block, or per example ("example")
+    audit: bool = False
+    tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
+
+    def collects(self, path: Path) -> bool:
+        return format_of(path) is not None and self.paths.collects(path)
+
+    def collects_when_named(self, path: Path) -> bool:
+        """Whether ``path``, named on the command line outside the paths, is a sheet."""
+        return format_of(path) in NAMED_FORMATS
+
+    def sybil_for(self, path: Path) -> Sybil:
+        return self.sybils[format_of(path) or "markdown"]
+
+    def declared_axes(self, sheet: Sheet) -> Axes:
+        """The sheet's axes: its matrix directive over the ini defaults, not narrowed."""
+        axes = self.axes
+        if sheet.matrix is not None:
+            axes = axes.replace(**sheet.matrix.axes)
+        return axes
+
+    def narrowed_away(self, sheet: Sheet) -> str:
+        return narrowed_away(self.declared_axes(sheet), self.narrowing)
+
+    def axes_for(self, sheet: Sheet) -> Axes:
+        return self.declared_axes(sheet).narrowed(self.narrowing)
+
+    def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
+        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
+        and the ini default axes its code reads (an unread ini axis runs once)."""
+        declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
+        return sheet.used_axes | declared
+
+    def written_combination(self, sheet: Sheet) -> Combination:
+        """The combination the sheet's expected outputs are written for: its first declared
+        device and dtype, autocast off, or the one its matrix directive's ``written=`` names.
+        Raise SheetError when ``written=`` names no combination the sheet declares."""
+        axes = self.declared_axes(sheet)
+        multiplied = self.multiplied_axes(sheet)
+        candidates = [
+            Combination(device, dtype, False)
+            for device in (axes.devices if "devices" in multiplied else (None,))
+            for dtype in (axes.dtypes if "dtypes" in multiplied else (None,))
+        ]
+        written = sheet.matrix.written if sheet.matrix is not None else None
+        if written is None:
+            return candidates[0]
+        for combination in candidates:
+            if combination.id == written:
+                return combination
+        assert sheet.matrix is not None
+        raise SheetError(
+            sheet.path,
+            sheet.matrix.line,
+            f"written={written!r} names no combination of this sheet; valid: "
+            f"{', '.join(combination.id for combination in candidates)}",
+        )
+
+    def check_context(self, sheet: Sheet, combination: Combination) -> CheckContext:
+        """What the output checker needs to know of the sheet's examples in ``combination``."""
+        written = self.written_combination(sheet)
+        tolerance = sheet.matrix.tolerance if sheet.matrix is not None else ToleranceOverride()
+        return CheckContext(
+            written=combination.id == written.id,  # runs_on aside
+            dtype=combination.dtype or DEFAULT_DTYPE,
+            autocast_dtype=combination.autocast_dtype,
+            written_dtype=written.dtype or DEFAULT_DTYPE,
+            tolerance=tolerance.over(self.tolerance),
+        )
+
+
+SETTINGS = pytest.StashKey[Settings]()
+
+
+def settings_from_config(config: pytest.Config) -> Settings:
+    """The session's settings; a bad value is a UsageError naming the option and the value."""
+    defaults: dict[str, Any] = {}
+    narrowing: dict[str, tuple[Any, ...]] = {}
+    for axis in AXES:
+        name = f"cheatsheet_{axis}"
+        defaults[axis] = _axis_option(axis, ini_words(config, name), f"ini option {name}")
+        given = config.getoption(name)
+        if given is not None:
+            narrowing[axis] = _axis_option(axis, split_values(given), f"--cheatsheet-{axis}")
+    autocast_dtype = None
+    if autocast_dtypes := ini_words(config, "cheatsheet_autocast_dtype"):
+        source = "ini option cheatsheet_autocast_dtype"
+        if len(autocast_dtypes) > 1:
+            raise pytest.UsageError(f"{source}: one dtype, got {' '.join(autocast_dtypes)}")
+        autocast_dtype = _axis_option("dtypes", autocast_dtypes, source)[0]
+        _check_autocast_dtype(autocast_dtype, (*defaults["devices"], *narrowing.get("devices", ())))
+    required = config.getoption("cheatsheet_require_devices")
+    required_devices = (
+        _axis_option("devices", split_values(required), "--cheatsheet-require-devices")
+        if required is not None
+        else ()
+    ) + _axis_option_or_none(
+        ini_words(config, "cheatsheet_require_devices"), "ini option cheatsheet_require_devices"
+    )
+    code_languages = languages(ini_words(config, "cheatsheet_languages"))
+    sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
+    return Settings(
+        rootpath=config.rootpath,
+        paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
+        axes=Axes(**defaults),
+        narrowing=narrowing,
+        autocast_dtype=autocast_dtype,
+        sybils=sybils,
+        update=config.getoption("cheatsheet_update"),
+        required_devices=frozenset(required_devices),
+        fixtures=fixture_names(ini_words(config, "cheatsheet_fixtures")),
+        items=item_granularity(config),
+        audit=config.getoption("cheatsheet_audit"),
+        tolerance=_ini_tolerance(config),
+    )
+
+
+def _ini_tolerance(config: pytest.Config) -> ToleranceOverride:
+    values: dict[str, float] = {}
+    for key in TOLERANCE_KEYS:
+        text = str(config.getini(f"cheatsheet_{key}")).strip()
+        if text:
+            try:
+                values[key] = parse_tolerance_value(key, text)
+            except ValueError as error:
+                raise pytest.UsageError(f"ini option cheatsheet_{key}: {error}") from None
+    return ToleranceOverride(values.get("rtol"), values.get("atol"), "the ini options")
+
+
+def _axis_option(axis: str, values: list[str], source: str) -> tuple[Any, ...]:
+    try:
+        return parse_axis(axis, values)
+    except AxisError as error:
+        raise pytest.UsageError(f"{source}: {error}") from None
+
+
+def _axis_option_or_none(values: list[str], source: str) -> tuple[Any, ...]:
+    return _axis_option("devices", values, source) if values else ()
+
+
+def _check_autocast_dtype(autocast_dtype: str, devices: tuple[str, ...]) -> None:
+    try:
+        check_autocast_dtype(autocast_dtype, devices)
+    except AxisError as error:
+        raise pytest.UsageError(f"ini option cheatsheet_autocast_dtype: {error}") from None
+
+
+def markers(axes: Axes, narrowing: Mapping[str, tuple[Any, ...]]) -> list[tuple[str, str]]:
+    """The markers of the device types and dtypes the session may run, each with its line."""
+    names = {marker_name(device.partition(":")[0]) for device in KNOWN_DEVICE_TYPES}
+    names |= set(COMMON_DTYPES)
+    for devices in (axes.devices, narrowing.get("devices", ())):
+        names |= {marker_name(str(d).partition(":")[0]) for d in devices}
+    for dtypes in (axes.dtypes, narrowing.get("dtypes", ())):
+        names |= {marker_name(str(d)) for d in dtypes}
+    markers = [
+        (name, "cheat-sheet combinations with this device or dtype") for name in sorted(names)
+    ]
+    markers.append(("autocast", "cheat-sheet combinations run under torch.autocast"))
+    return markers

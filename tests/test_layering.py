@@ -1,0 +1,129 @@
+"""The package's layers point one way: no import cycle, one seam per dependency's internals.
+
+Every import counts: at module level, inside a function and under TYPE_CHECKING, since an
+import inside a function to dodge a cycle is still a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = "pytest_cheatsheet"
+SOURCE = Path(__file__).resolve().parent.parent / "src" / PACKAGE
+SYBIL_SEAMS = {f"{PACKAGE}.seam"}
+PYTEST_SEAMS = {f"{PACKAGE}.pytest_seam"}
+PLUGIN_MAX_LINES = 150
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE.parent).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+MODULES = {_module_name(path): path for path in sorted(SOURCE.rglob("*.py"))}
+
+
+def _imports(module: str) -> Iterator[str]:
+    """Every module name `module` imports, wherever in the file the import statement stands."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base
+            # `from package import submodule` imports the submodule.
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def _package_imports(module: str) -> set[str]:
+    return {name for name in _imports(module) if name in MODULES and name != module}
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> list[str] | None:
+        if node in visiting:
+            return [*visiting[visiting.index(node) :], node]
+        if node in done:
+            return None
+        visiting.append(node)
+        for target in sorted(graph[node]):
+            cycle = visit(target)
+            if cycle:
+                return cycle
+        visiting.pop()
+        done.add(node)
+        return None
+
+    for node in sorted(graph):
+        cycle = visit(node)
+        if cycle:
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle() -> None:
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_an_import_inside_a_function_counts() -> None:
+    imported = set(_imports(f"{PACKAGE}.summary"))
+    assert f"{PACKAGE}.matrix" in imported  # summary imports matrix inside a function only
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    graph = {module: _package_imports(module) for module in MODULES}
+    cycle = _find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def _importers_of(root: str) -> set[str]:
+    return {
+        module
+        for module in MODULES
+        if any(name == root or name.startswith(root + ".") for name in _imports(module))
+    }
+
+
+def test_only_the_seam_imports_sybil() -> None:
+    assert _importers_of("sybil") == SYBIL_SEAMS
+
+
+def test_only_the_pytest_seam_imports_pytests_private_modules() -> None:
+    assert _importers_of("_pytest") == PYTEST_SEAMS
+
+
+@pytest.mark.parametrize("keyword", ["_use_item_location", "option.runxfail"])
+def test_pytests_private_names_stay_in_the_pytest_seam(keyword: str) -> None:
+    users = {
+        module for module, path in MODULES.items() if keyword in path.read_text(encoding="utf-8")
+    }
+    assert users <= PYTEST_SEAMS
+
+
+def test_the_plugin_is_hooks_on_one_screen() -> None:
+    lines = len((SOURCE / "plugin.py").read_text(encoding="utf-8").splitlines())
+    assert lines <= PLUGIN_MAX_LINES
+
+
+def test_every_module_opens_with_a_docstring() -> None:
+    missing = {
+        module
+        for module, path in MODULES.items()
+        if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
+    }
+    assert not missing
