@@ -408,12 +408,7 @@ def _versions_text(record: Record) -> str:
 
 
 def _same(a: Record, b: Record) -> bool:
-    return (a.claims, _versions(a), a.sheets, a.partial) == (
-        b.claims,
-        _versions(b),
-        b.sheets,
-        b.partial,
-    )
+    return all(getattr(a, f) == getattr(b, f) for f in ("claims", "versions", "sheets", "partial"))
 
 
 def _merge(old: Record, new: Record) -> Record:

@@ -14,7 +14,6 @@ from pytest_cheatsheet.history.claims import shorten
 from pytest_cheatsheet.history.records import (
     FAILING,
     OUTCOMES,
-    PACKAGES,
     Change,
     CompatError,
     Record,
@@ -328,6 +327,3 @@ def render(
     """The page's text."""
     name = Path(os.path.relpath(root / history_dir, root)).as_posix() if history_dir else "history"
     return Page(history, output, root, language).render(name)
-
-
-__all__ = ["LANGUAGES", "PACKAGES", "escape", "render"]
