@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 
 # The torch releases the sheets are verified on, oldest first; the first is the floor that
 # pyproject.toml and the README claim. Override with the environment:
-#   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
+#   CHEATSHEET_TORCH_VERSIONS="2.4.1 2.13.0" nox -s cheatsheet
 TORCH_VERSIONS = os.environ.get(
     "CHEATSHEET_TORCH_VERSIONS",
     "2.0.1 2.1.2 2.2.2 2.3.1 2.4.1 2.5.1 2.6.0 2.7.1 "
@@ -174,7 +174,7 @@ def _floor_python() -> str:
 @nox.session(python=_floor_python())
 def floors(session: nox.Session) -> None:
     """The suite at the lowest versions pyproject.toml allows: Python, pytest, pluggy, Sybil..."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     constraints = Path(session.create_tmp()) / "floors.txt"
     constraints.write_text("\n".join(_floor_pins()) + "\n", encoding="utf-8")
     session.install("-c", str(constraints), "-e", ".[test,package]")
@@ -193,7 +193,7 @@ def newest(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The plugin's own test suite and the sheets, as CI runs them."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test,package]")
     session.run("pytest", *session.posargs)
 
@@ -248,7 +248,7 @@ def compat(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format check) and mypy."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test,lint]", "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -258,6 +258,6 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """benchmarks/bench.py: the plugin against bare Sybil and plain exec, as CPU-time ratios."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
