@@ -214,21 +214,21 @@ class Page:
         return lines + (found or [self.words["no_change"]]) + [""]
 
     def change_lines(self, found: Sequence[Change]) -> list[str]:
-        """One line per code block whose examples changed alike: link, section, before → after;
+        """One line per page, gate and change (before → after), linked to its first example;
         what now fails first, then changes no gate explains, then gates that switched."""
         lines: dict[tuple[Any, ...], list[Change]] = {}
         for change in found:
             before = self.outcome(change.old, symbols=False)
             after = self.outcome(change.new, symbols=False)
-            claim = change.claim
-            key = (claim["sheet"], claim["block"], claim["gate"], before, after)
+            key = (change.claim["sheet"], change.claim["gate"], before, after)
             lines.setdefault(key, []).append(change)
         ranked = []
-        for (_, _, gate, before, after), changes_ in lines.items():
+        for (_, gate, before, after), changes_ in lines.items():
             claims = [change.claim for change in changes_]
+            headings = list(dict.fromkeys(claim["heading"] for claim in claims))
             text = f"- {self.link(claims[0])}{self.more(claims)} "
-            text += f"{escape(shorten(claims[0]['heading'], 60))}: {before} → {after}"
-            text += f" (`{escape(gate)}`)" if gate else ""
+            text += escape(shorten(headings[0], 60)) + (" …" if len(headings) > 1 else "")
+            text += f": {before} → {after}" + (f" (`{escape(gate)}`)" if gate else "")
             fails = any(g["outcome"] in FAILING for g in (changes_[0].new or {}).get("results", []))
             ranked.append(((not fails, bool(gate)), text))
         return [text for _, text in sorted(ranked, key=lambda item: item[0])]
