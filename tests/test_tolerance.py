@@ -32,7 +32,8 @@ def test_float16_fails_a_claim_beyond_its_default_tolerance_with_the_rule_named(
     result.stdout.fnmatch_lines(
         [
             "*power.md:7 ?cpu-float16?: doctest output differs",
-            "Numbers compared: rtol=0.001, atol=1e-05 (float16, from dtype=torch.float16).",
+            "Numbers compared: rtol=0.001, atol=1e-05 (float16, from dtype=torch.float16) plus "
+            "half a unit of the last written and printed digits.",
             "First difference: expected 2.7171, got 2.6543: |difference| 0.0628 > allowed *",
         ]
     )
@@ -55,8 +56,9 @@ def test_the_written_combination_stays_exact_under_a_tolerance_directive(
     result.stdout.fnmatch_lines(
         [
             "*power.md:7 ?cpu-float32?: doctest output differs",
-            "Numbers compared: written combination: printed digits must match.",
-            "First difference: expected 2.7172, got 2.7171 (written combination: printed *",
+            "Numbers compared: written combination: the printed digits, cut or rounded (a "
+            "tolerance is set).",
+            "First difference: expected 2.7172, got 2.7171 (written combination: the printed *",
         ]
     )
 
@@ -200,7 +202,7 @@ def test_written_names_the_combination_whose_outputs_are_exact(sheets: SheetWrit
     result.stdout.fnmatch_lines(
         [
             "*e.md:9 ?cpu-float64?: doctest output differs",
-            "Numbers compared: written combination: printed digits must match.",
+            "Numbers compared: written combination: printed exactly.",
         ]
     )
 
@@ -222,11 +224,17 @@ def test_a_sheet_that_never_reads_dtype_compares_its_float64_results_exactly(
 ) -> None:
     sheets.write(
         "floats.md",
-        "# 浮点\n\n```python\n>>> 0.1 + 0.2\n0.30000000000000004\n>>> 1 / 3\n0.3333333333\n"
-        ">>> 2 / 3\n0.6666666668\n```\n",
+        "# 浮点\n\n```python\n>>> 0.1 + 0.2\n0.30000000000000004\n>>> 1 / 3\n"
+        "0.3333333333333333\n>>> 2 / 3\n0.6666666667\n>>> 1.1 * 3\n3.3\n```\n",
     )
     result = sheets.run()
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=2, failed=2)
     result.stdout.fnmatch_lines(
-        ["*floats.md:8 ?any?*", "First difference: expected 0.6666666668, got 0.6666666666666666*"]
+        [
+            "*floats.md:8 ?any?*",
+            "Numbers compared: written combination: printed exactly.",
+            "First difference: expected 0.6666666667, got 0.6666666666666666 (written *",
+            "*floats.md:10 ?any?*",
+            "First difference: expected 3.3, got 3.3000000000000003 (written combination: *",
+        ]
     )

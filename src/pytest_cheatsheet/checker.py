@@ -1,25 +1,30 @@
-"""Output checking: exact on the combination an output was written for, per-number dtype
-tolerance on the others.
+"""Output checking: exactly as printed on the combination an output was written for,
+per-number dtype tolerance with both sides' rounding on the others.
 
 The expected output of a doctest is compared with what a combination printed, token by token
 (numbers, complex numbers, string literals, words, repr keywords, line breaks, punctuation):
 
-- On the **written combination** numbers compare as printed: the printed number, cut or rounded
-  to the digits written, must give the written number (``0.76`` for ``0.761594`` passes,
-  ``0.7617`` for ``0.7616`` fails), and the signs match. A number printed or written with 15 or
-  more significant digits may also differ by float64 round-off: ``ROUNDOFF`` of its magnitude.
-- On **every other combination** a number may differ by ``atol + rtol * |written|`` (per dtype,
-  torch.testing.assert_close's defaults, or the tolerance a sheet sets) beyond the digits not
-  written, plus half a unit in the last printed digit where the printing is fixed-precision
-  (torch's tensors; NumPy's arrays at 8 decimals), never for shortest reprs. The dtype is the
-  number's own: the ``dtype=`` of the tensor or array repr that printed it, the combination's
-  dtype (and autocast's) for a tensor that prints none, float64 for plain Python and NumPy floats.
+- On the **written combination** numbers compare as text would, sign and exponent included: a
+  shortest repr (Python float, NumPy scalar) is written in full, a fixed-precision print (torch,
+  NumPy arrays) with the digits printed. The one allowance is float64 round-off (``ROUNDOFF`` of
+  the magnitude) where the written number has ``ROUNDOFF_DIGITS`` or more significant digits.
+  Fewer digits only where the sheet says so: ``1.4142...`` under +ELLIPSIS (the printed number's
+  first characters), or cut or rounded where a tolerance is set.
+- On **every other combination** a number may differ by ``atol + rtol * |value|`` (per dtype,
+  torch.testing.assert_close's defaults, or the tolerance a sheet sets), plus half a unit of the
+  last written digit where the written number is a fixed-precision print and half a unit of the
+  last printed digit where the printed one is; a shortest repr has no rounding slack. The dtype
+  is the number's own: the ``dtype=`` of the tensor or array repr that printed it, the
+  combination's dtype (and autocast's) for a tensor that prints none, float64 for plain Python
+  and NumPy floats.
 - Integers must be equal; ``-0.0`` and ``0.0`` differ; string literals are single tokens compared
-  exactly; line breaks and blank lines count outside brackets (inside a tensor or array repr
-  numbers may realign and rewrap); spaces between tokens never count.
+  exactly; line breaks and blank lines count outside brackets, trailing ones as doctest counts
+  them (inside a repr's brackets, those that pair up, numbers may realign and rewrap); spaces
+  between tokens never count.
 - Repr keywords the actual output adds (``device=``, ``dtype=``, ``grad_fn=``, ...) and the
   expected output does not write are ignored, except ``dtype=`` on the written combination; a
-  written ``dtype=`` naming the written combination's dtype stands for the running one's.
+  written ``dtype=`` naming the written combination's dtype stands for the running one's in a
+  tensor or array of floats, never in an integer, bool or complex one.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ _TOKEN = re.compile(
     rf"""
     (?P<keyword>{_KEYWORD.pattern})
     | (?P<complex>(?<![\w.])(?:[+-]?{_NUMBER}[+-])?{_NUMBER}j(?![\w.]))
-    | (?P<number>(?<![\w.])[+-]?{_NUMBER}(?![\w.]))
+    | (?P<number>(?<![\w.])[+-]?{_NUMBER}(?:(?![\w.])|(?=\.\.\.)))
     | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
     | (?P<ellipsis>\.\.\.)
     | (?P<word>\w+(?:\.\w+)*)
@@ -144,44 +149,80 @@ class Scope:
     kind: str  # "tensor" (fixed decimals), "array" (NumPy's 8 decimals) or "scalar"
     dtype: str | None = None
     keyword: str = ""  # the dtype= text that named ``dtype``
+    other_kinds: bool = False  # whether it printed an integer, a bool or a complex number
+
+    @property
+    def prints_floats(self) -> bool:
+        """Whether this is a tensor or array of floats that prints no ``dtype=``: the running
+        dtype where that is the one its library omits, never an integer, bool or complex one."""
+        return self.kind in ("tensor", "array") and self.dtype is None and not self.other_kinds
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split printed output into tokens; spaces drop, line breaks outside brackets stay."""
+    """Split printed output into tokens; spaces drop, line breaks outside brackets stay.
+
+    Only brackets that pair up count: a stray ``(`` or ``]`` in printed text is punctuation
+    and leaves the line breaks after it counting."""
+    pieces = list(_TOKEN.finditer(text))
+    paired = _paired_brackets(pieces)
     tokens: list[Token] = []
     depth = 0
-    scopes: list[tuple[int, Scope | None]] = []  # (depth inside, scope) of each open bracket
-    for match in _TOKEN.finditer(text):
+    scopes: list[Scope | None] = []  # the scope of each open bracket
+    for index, match in enumerate(pieces):
         kind = match.lastgroup
-        if kind in ("name", "value"):  # pragma: no cover - inner groups never end a match
-            continue
+        assert kind is not None  # "keyword", never its inner "name" or "value"
         piece = match.group(0)
         start, end = match.start(), match.end()
-        current = next((scope for _, scope in reversed(scopes) if scope is not None), None)
+        current = next((scope for scope in reversed(scopes) if scope is not None), None)
         if kind == "space":
             if depth == 0 and "\n" in piece:
                 tokens.append(Token("newline", "\n" * piece.count("\n"), start, end))
             continue
-        if match.group("keyword") is not None:
+        if kind == "keyword":
             name, value = match.group("name"), match.group("value")
-            if name == "dtype" and scopes and scopes[-1][0] == depth:
-                scope = scopes[-1][1]
-                if scope is not None and scope.kind in ("tensor", "array"):
+            if name == "dtype" and scopes and scopes[-1] is not None:
+                scope = scopes[-1]
+                if scope.kind in ("tensor", "array"):
                     scope.dtype = value.removeprefix("torch.")
                     scope.keyword = f"dtype={value}"
-            tokens.append(Token("keyword", piece, start, end, name, value))
+            tokens.append(Token("keyword", piece, start, end, name, value, scope=current))
             continue
-        if kind == "other" and piece in _OPENING:
+        if index in paired and piece in _OPENING:
             depth += 1
-            scopes.append((depth, _scope_opened_by(tokens, start) if piece == "(" else None))
-        elif kind == "other" and piece in _CLOSING:
-            depth = max(0, depth - 1)
-            if scopes:
-                scopes.pop()
-        assert kind is not None
-        scope = current if kind in ("number", "complex") else None
-        tokens.append(Token(kind, piece, start, end, scope=scope))
+            scopes.append(_scope_opened_by(tokens, start) if piece == "(" else None)
+        elif index in paired:
+            depth -= 1
+            scopes.pop()
+        if current is not None and (
+            kind == "complex"
+            or (kind == "number" and _INTEGER.fullmatch(piece))
+            or (kind == "word" and piece in ("True", "False"))
+        ):
+            current.other_kinds = True
+        tokens.append(Token(kind, piece, start, end, scope=current))
     return tokens
+
+
+def _paired_brackets(pieces: list[re.Match[str]]) -> set[int]:
+    """The indices of the brackets that pair up with one of the same shape."""
+    paired: set[int] = set()
+    stack: list[int] = []
+    for index, match in enumerate(pieces):
+        piece = match.group(0)
+        if match.lastgroup != "other":
+            continue
+        if piece in _OPENING:
+            stack.append(index)
+        elif piece in _CLOSING:
+            opening = _OPENING[_CLOSING.index(piece)]
+            depth = next(
+                (d for d in range(len(stack) - 1, -1, -1) if pieces[stack[d]].group(0) == opening),
+                None,
+            )
+            if depth is not None:
+                paired.update((stack[depth], index))
+                del stack[depth:]
+    return paired
 
 
 def _scope_opened_by(tokens: list[Token], position: int) -> Scope | None:
@@ -217,16 +258,31 @@ class Comparison:
         return self.mismatch is None
 
 
-WRITTEN_RULE = "written combination: printed digits must match"
+WRITTEN_RULE = "written combination: printed exactly"
+ABBREVIATED_RULE = "written combination: the printed digits, cut or rounded (a tolerance is set)"
+ELLIPSIS_RULE = "written combination: the digits before '...' as printed"
 
 
 def compare(
     expected: str, actual: str, context: CheckContext | None = None, ellipsis: bool = False
 ) -> Comparison:
-    """Compare printed outputs token by token under ``context`` (exact when none is given)."""
+    """Compare printed outputs token by token under ``context`` (exact when none is given).
+
+    Line breaks count as doctest counts them, trailing ones included: like doctest's captured
+    output, a text that does not end with a line break is read as if it did."""
     context = context or CheckContext()
-    matcher = _Matcher(tokenize(expected.rstrip()), tokenize(actual.rstrip()), context, ellipsis)
+    matcher = _Matcher(tokenize(_ended(expected)), tokenize(_ended(actual)), context, ellipsis)
     return Comparison(matcher.run(), sorted(matcher.rules))
+
+
+def _ended(text: str) -> str:
+    return text if text == "" or text.endswith("\n") else text + "\n"
+
+
+def abbreviation_allowed(context: CheckContext) -> bool:
+    """Whether the written combination may write fewer digits than printed: where the sheet
+    sets a tolerance (a tolerance directive, the matrix directive's or the ini's rtol/atol)."""
+    return context.tolerance.rtol is not None or context.tolerance.atol is not None
 
 
 class _Matcher:
@@ -240,6 +296,7 @@ class _Matcher:
         self.rules: set[str] = set()
         self.written_keywords = {token.name for token in want if token.kind == "keyword"}
         self.failure: tuple[int, int, str] | None = None
+        self.abbreviated = abbreviation_allowed(context)
 
     def run(self) -> Mismatch | None:
         want, got = self.want, self.got
@@ -261,10 +318,10 @@ class _Matcher:
                     moves.append((i, j + 1))
             if g is not None and self._unwritten(g):
                 moves.append((i, j + 1))
-            if w is not None and self._stands_for_omitted_dtype(w):
+            if w is not None and self._stands_for_omitted_dtype(w, g):
                 moves.append((i + 1, j))
             if w is not None and g is not None:
-                problem = self.compare_tokens(w, g)
+                problem = self.compare_tokens(w, g, self._before_ellipsis(i))
                 if problem is None:
                     moves.append((i + 1, j + 1))
                 else:
@@ -282,6 +339,19 @@ class _Matcher:
         if self.failure is None or (i, j) > self.failure[:2]:
             self.failure = (i, j, reason)
 
+    def _before_ellipsis(self, i: int) -> bool:
+        """Whether the expected token ``i`` is a number written right before ``...`` under
+        +ELLIPSIS (``1.4142...``): its digits are the printed number's first ones."""
+        token = self.want[i]
+        following = self.want[i + 1] if i + 1 < len(self.want) else None
+        return (
+            self.ellipsis
+            and token.kind == "number"
+            and following is not None
+            and following.kind == "ellipsis"
+            and following.start == token.end
+        )
+
     def _unwritten(self, token: Token) -> bool:
         """A keyword printed where none of its name is written may be skipped; on the written
         combination, whose output the reader takes as printed, not a ``dtype=``."""
@@ -296,21 +366,39 @@ class _Matcher:
             token.value.removeprefix("torch.") == self.context.written_dtype
         )
 
-    def _stands_for_omitted_dtype(self, token: Token) -> bool:
-        """A written ``dtype=<written dtype>`` on a combination whose dtype that repr omits
-        (torch omits float32, NumPy float64) matches nothing."""
+    def _stands_for_omitted_dtype(self, token: Token, printed: Token | None) -> bool:
+        """A written ``dtype=<written dtype>`` matches nothing on a combination whose dtype that
+        repr omits (torch omits float32, NumPy float64), where the printed repr is a tensor or
+        array of floats: an integer, bool or complex one that prints no dtype is not."""
         if token.kind != "keyword" or not self._names_written_dtype(token):
             return False
         omitted = DEFAULT_DTYPE if token.value.startswith("torch.") else PLAIN_FLOAT_DTYPE
-        return self.context.dtype == omitted
+        if self.context.dtype != omitted or printed is None or printed.scope is None:
+            return False
+        library = "tensor" if token.value.startswith("torch.") else "array"
+        return printed.scope.kind == library and printed.scope.prints_floats
 
-    def compare_tokens(self, want: Token, have: Token) -> str | None:
+    def compare_tokens(self, want: Token, have: Token, before_ellipsis: bool = False) -> str | None:
         if want.kind == "keyword" and have.kind == "keyword":
             return self._compare_keywords(want, have)
-        if want.kind in ("number", "complex") and have.kind == want.kind:
-            if want.kind == "complex":
-                return self._compare_complex(want, have)
-            return self._compare_numbers(want.text, have.text, have.scope)
+        if (
+            want.kind == "keyword"
+            and self._names_written_dtype(want)
+            and have.scope is not None
+            and have.scope.other_kinds
+            and not have.scope.dtype
+        ):
+            return (
+                f"expected {_shown(want)}, got {_shown(have)} (a written dtype= stands for "
+                "the running dtype in a tensor or array of floats only; this one prints "
+                "integers, bools or complex numbers and no dtype=)"
+            )
+        if want.kind == "number" and have.kind == "number":
+            return self._compare_numbers(
+                want.text, have.text, want.scope, have.scope, before_ellipsis=before_ellipsis
+            )
+        if want.kind == "complex" and have.kind == "complex":
+            return self._compare_complex(want, have)
         if want.kind == have.kind and want.text == have.text:
             return None
         if want.kind == "string" and have.kind == "string":
@@ -339,36 +427,67 @@ class _Matcher:
             return None
         w, h = _complex_parts(want.text), _complex_parts(have.text)
         for written, printed, part in ((w[0], h[0], "real"), (w[1], h[1], "imaginary")):
-            problem = self._compare_numbers(written, printed, have.scope, float_only=True)
+            problem = self._compare_numbers(written, printed, want.scope, have.scope, part=True)
             if problem is not None:
                 return f"{problem} (the {part} part of {want.text} and {have.text})"
         return None
 
     def _compare_numbers(
-        self, written: str, printed: str, scope: Scope | None, float_only: bool = False
+        self,
+        written: str,
+        printed: str,
+        written_scope: Scope | None,
+        printed_scope: Scope | None,
+        *,
+        part: bool = False,
+        before_ellipsis: bool = False,
     ) -> str | None:
+        """Compare a written number with a printed one: a whole number or a complex number's
+        real or imaginary ``part`` (``""`` for a real part Python leaves out)."""
         if written == printed:
             return None
-        if not float_only:
-            expected_is_integer = _INTEGER.fullmatch(written) is not None
-            actual_is_integer = _INTEGER.fullmatch(printed) is not None
-            if expected_is_integer or actual_is_integer:
-                # Decimal, not int: int() refuses strings over 4300 digits.
-                if (
-                    expected_is_integer
-                    and actual_is_integer
-                    and Decimal(written) == Decimal(printed)
-                ):
-                    return None
+        if before_ellipsis and printed.startswith(written):
+            return None  # as doctest's ELLIPSIS reads it: the first characters printed
+        expected_is_integer = _INTEGER.fullmatch(written) is not None
+        actual_is_integer = _INTEGER.fullmatch(printed) is not None
+        if not part and (actual_is_integer or (expected_is_integer and not before_ellipsis)):
+            # Decimal, not int: int() refuses strings over 4300 digits.
+            if not (
+                expected_is_integer and actual_is_integer and Decimal(written) == Decimal(printed)
+            ):
                 return f"expected {written}, got {printed} (integers must be equal)"
-        if self.context.written:
-            self.rules.add(WRITTEN_RULE)
-            if digits_match(written, printed):
+            if not self.context.written:
                 return None
-            return f"expected {written}, got {printed} ({WRITTEN_RULE})"
-        tolerance = self.tolerance_for(scope)
-        self.rules.add(tolerance.describe())
-        return tolerance.check(written, printed, fixed_precision(printed, scope))
+        if self.context.written:
+            return self._compare_on_written(written, printed, before_ellipsis)
+        if part:  # Python's whole parts are exact: 1j is 1., like torch's 41.
+            written, printed = _exact_part(written), _exact_part(printed)
+        if before_ellipsis:
+            reading = "cut"
+        elif self.abbreviated and last_digit_unit(written) > last_digit_unit(printed):
+            reading = "cut or rounded"
+        elif fixed_precision(written, written_scope):
+            reading = "rounded"
+        else:
+            reading = "exact"
+        printed_rounds = fixed_precision(printed, printed_scope)
+        tolerance = self.tolerance_for(printed_scope)
+        self.rules.add(tolerance.describe(reading, printed_rounds))
+        return tolerance.check(written, printed, reading, printed_rounds)
+
+    def _compare_on_written(self, written: str, printed: str, before_ellipsis: bool) -> str | None:
+        """The written combination: the number as printed, digit for digit."""
+        if before_ellipsis:
+            rule, right = ELLIPSIS_RULE, False  # the prefix did not match
+        elif self.abbreviated:
+            rule, right = ABBREVIATED_RULE, digits_match(written, printed)
+        else:
+            rule, right = WRITTEN_RULE, printed_exactly(written, printed)
+        self.rules.add(rule)
+        if right:
+            return None
+        shown = f"{written}..." if before_ellipsis else written
+        return f"expected {shown}, got {printed} ({rule})"
 
     def tolerance_for(self, scope: Scope | None) -> Tolerance:
         """The tolerance of a number printed in ``scope``."""
@@ -405,13 +524,15 @@ def _shown(token: Token) -> str:
 
 
 def _complex_parts(text: str) -> tuple[str, str]:
-    """The real and imaginary parts as floats: Python's ``1j`` is exactly 1., like ``41.``."""
+    """The real and imaginary parts as written: ``""`` for a real part left out (``1j``)."""
     match = _COMPLEX.fullmatch(text)
     assert match is not None
-    real, imaginary = match.group("real") or "0.", match.group("imag")
-    return tuple(  # type: ignore[return-value]
-        part + "." if _INTEGER.fullmatch(part) else part for part in (real, imaginary)
-    )
+    return match.group("real") or "", match.group("imag")
+
+
+def _exact_part(part: str) -> str:
+    """A complex number's part for the tolerance: ``""`` is 0., a whole ``1`` is ``1.``."""
+    return part + "." if _INTEGER.fullmatch(part) else (part or "0.")
 
 
 # Exact decimal arithmetic that neither overflows nor raises (``1e99999`` is a valid token).
@@ -445,9 +566,20 @@ def _negative(text: str) -> bool:
     return text.startswith("-")
 
 
+def printed_exactly(written: str, printed: str) -> bool:
+    """The written combination's rule: ``written`` is ``printed`` character for character,
+    sign and exponent included, save float64 round-off where the written number has
+    ``ROUNDOFF_DIGITS`` or more significant digits (platform noise in the last place)."""
+    if written == printed:
+        return True
+    if _negative(written) != _negative(printed) or _decimal(written) is None:
+        return False
+    return _within_roundoff(written, printed)
+
+
 def digits_match(written: str, printed: str) -> bool:
-    """Whether ``printed``, cut or rounded to the digits ``written`` shows, gives ``written``
-    (the written combination's rule), allowing float64 round-off in long numbers."""
+    """Whether ``printed``, cut or rounded to the digits ``written`` shows, gives ``written``:
+    the written combination's rule where a tolerance allows abbreviating."""
     if _negative(written) != _negative(printed):
         return False
     w, p = _decimal(written), _decimal(printed)
@@ -463,47 +595,90 @@ def digits_match(written: str, printed: str) -> bool:
 
 
 def _within_roundoff(written: str, printed: str) -> bool:
-    if max(significant_digits(written), significant_digits(printed)) < ROUNDOFF_DIGITS:
+    if significant_digits(written) < ROUNDOFF_DIGITS:
         return False
-    w, p = float(written), float(printed)
-    return abs(p - w) <= ROUNDOFF * max(abs(w), abs(p))
+    w, p = _decimal(written), _decimal(printed)
+    if w is None or p is None:
+        return False
+    bound = _DECIMALS.multiply(Decimal(ROUNDOFF), max(abs(w), abs(p)))
+    return _DECIMALS.compare(abs(_DECIMALS.subtract(p, w)), bound) <= 0
 
 
-def fixed_precision(printed: str, scope: Scope | None) -> bool:
-    """Whether ``printed`` was rounded to a fixed number of decimals: any number of a torch
+def fixed_precision(number: str, scope: Scope | None) -> bool:
+    """Whether ``number`` was rounded to a fixed number of decimals: any number of a torch
     tensor, a NumPy array's number at NumPy's 8 decimals; never a shortest repr."""
     if scope is not None and scope.kind == "tensor":
         return True
     if scope is None or scope.kind == "array":
-        fraction = printed.lower().partition("e")[0].partition(".")[2]
+        fraction = number.lower().partition("e")[0].partition(".")[2]
         return len(fraction) == NUMPY_PRECISION
     return False
+
+
+def written_slack(written: str, reading: str) -> tuple[Decimal, Decimal]:
+    """How far below and above the written number the value it was printed from may lie:
+    none for an ``exact`` shortest repr, half a unit of its last digit either way where it was
+    ``rounded`` to fixed decimals, up to one unit away from zero where ``cut`` (the digits
+    before ``...``), and either where ``cut or rounded`` (fewer digits under a tolerance)."""
+    unit = last_digit_unit(written)
+    half = unit / 2
+    away = {"exact": Decimal(0), "rounded": half, "cut": unit, "cut or rounded": unit}[reading]
+    toward = {"exact": Decimal(0), "rounded": half, "cut": Decimal(0), "cut or rounded": half}[
+        reading
+    ]
+    if reading in ("cut", "cut or rounded") and (_decimal(written) or 0) == 0:
+        return unit, unit  # a zero's digits stand for small numbers of either sign
+    return (away, toward) if _negative(written) else (toward, away)
 
 
 @dataclass(frozen=True)
 class Tolerance:
     """How far a printed float may be from the one written, on a combination other than the
-    written one: ``atol + rtol * |written|`` beyond the digits not written, plus half a unit in
-    the last printed digit where that printing rounds to fixed decimals."""
+    written one: ``atol + rtol * |value|`` for any value the written digits stand for (half a
+    unit of their last digit either way where they are a fixed-precision print), plus half a
+    unit of the last printed digit where that printing rounds to fixed decimals."""
 
     rtol: float
     atol: float
     dtype: str
     origin: str = ""
 
-    def describe(self) -> str:
+    def describe(self, reading: str = "exact", printed_rounds: bool = False) -> str:
         origin = f", {self.origin}" if self.origin else ""
-        return f"rtol={self.rtol:g}, atol={self.atol:g} ({self.dtype}{origin})"
+        roundings = [
+            side
+            for side, rounds in (("written", reading != "exact"), ("printed", printed_rounds))
+            if rounds
+        ]
+        plus = ""
+        if roundings:
+            digits = "digit" if len(roundings) == 1 else "digits"
+            plus = f" plus half a unit of the last {' and '.join(roundings)} {digits}"
+            if reading in ("cut", "cut or rounded"):
+                plus += f" (the written digits {reading})"
+        return f"rtol={self.rtol:g}, atol={self.atol:g} ({self.dtype}{origin}){plus}"
 
-    def allowed(self, written: str, printed: str, printed_rounds: bool) -> float:
-        allowed = self.atol + self.rtol * abs(float(written))
+    def allowed(
+        self, written: str, printed: str, printed_rounds: bool, reading: str = "exact"
+    ) -> Decimal:
+        """The largest ``|printed - written|`` allowed, on the side ``printed`` lies."""
+        w, p = Decimal(written), Decimal(printed)
+        below, above = written_slack(written, reading)
+        side = above if p >= w else below
+        value = abs(w) + max(below, above)
+        allowed = _DECIMALS.add(Decimal(self.atol), _DECIMALS.multiply(Decimal(self.rtol), value))
+        allowed = _DECIMALS.add(allowed, side)
         if printed_rounds:
-            allowed += float(last_digit_unit(printed)) / 2
-        if max(significant_digits(written), significant_digits(printed)) >= ROUNDOFF_DIGITS:
-            allowed += ROUNDOFF * max(abs(float(written)), abs(float(printed)))
+            allowed = _DECIMALS.add(allowed, last_digit_unit(printed) / 2)
+        if significant_digits(written) >= ROUNDOFF_DIGITS:
+            allowed = _DECIMALS.add(
+                allowed, _DECIMALS.multiply(Decimal(ROUNDOFF), max(abs(w), abs(p)))
+            )
         return allowed
 
-    def check(self, written: str, printed: str, printed_rounds: bool) -> str | None:
+    def check(
+        self, written: str, printed: str, reading: str = "exact", printed_rounds: bool = False
+    ) -> str | None:
         expected, actual = float(written), float(printed)
         if math.isnan(expected) or math.isnan(actual) or math.isinf(expected) or math.isinf(actual):
             if (math.isnan(expected) and math.isnan(actual)) or expected == actual:
@@ -511,39 +686,19 @@ class Tolerance:
             return f"expected {written}, got {printed}"
         if (
             expected == actual == 0
+            and reading == "exact"
             and not printed_rounds
             and _negative(written) != _negative(printed)
         ):
             return f"expected {written}, got {printed} (the sign of zero counts)"
-        difference = distance_to_written(written, printed)
-        allowed = self.allowed(written, printed, printed_rounds)
-        if difference <= allowed:
+        difference = abs(_DECIMALS.subtract(Decimal(printed), Decimal(written)))
+        allowed = self.allowed(written, printed, printed_rounds, reading)
+        if _DECIMALS.compare(difference, allowed) <= 0:
             return None
         return (
-            f"expected {written}, got {printed}: |difference| {difference:.3g} > allowed "
-            f"{allowed:.3g} ({self.describe()})"
+            f"expected {written}, got {printed}: |difference| {float(difference):.3g} > "
+            f"allowed {float(allowed):.3g} ({self.describe(reading, printed_rounds)})"
         )
-
-
-def distance_to_written(written: str, printed: str) -> float:
-    """How far ``printed`` is from the written number. Where fewer digits are written than
-    printed, from every value the written digits stand for (those that, cut or rounded to the
-    written digits, give them): ``0.76`` stands for 0.755 up to 0.77. Where as many are written,
-    from the written number itself: the two sides were printed alike."""
-    expected, actual = float(written), float(printed)
-    unit = last_digit_unit(written)
-    if unit <= last_digit_unit(printed):
-        return abs(actual - expected)
-    half = float(unit) / 2
-    if expected > 0:
-        low, high = expected - half, expected + 2 * half
-    elif expected < 0:
-        low, high = expected - 2 * half, expected + half
-    else:
-        low, high = -2 * half, 2 * half
-    if low <= actual <= high:
-        return 0.0
-    return low - actual if actual < low else actual - high
 
 
 class TensorOutputChecker(SybilOutputChecker):
