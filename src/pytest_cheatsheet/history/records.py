@@ -489,4 +489,4 @@ def previous_run(record: Record, history: Sequence[Record]) -> tuple[Record | No
     if not earlier:
         return None, []
     base = max(earlier, key=Record.sort_key)
-    return base, [p for p in PACKAGES if base.version(p) != record.version(p)]
+    return base, [p for p in PACKAGES if base.version(p) != record.version(p)] or ["torch"]

@@ -44,7 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
         "step_note": "Only claims whose outcome changed; the cause is the one package that "
         "differs between the two runs.",
         "also": "(also {packages} changed: the cause may be either)",
-        "no_change": "No claim changed.",
+        "no_change": "No claim changed: {steps}.",
         "runs": "## Runs",
         "runs_head": "| Run | torch | NumPy | Python | Claims × combinations | Recorded |",
         "partial": " (partial)",
@@ -70,7 +70,7 @@ WORDS: dict[str, dict[str, str]] = {
         "steps": "## 每次升级改变了什么（新的在前）",
         "step_note": "只列结果变化了的断言；原因是两次运行之间唯一不同的那个包。",
         "also": "（{packages} 也变了：原因可能是其中任何一个）",
-        "no_change": "没有断言变化。",
+        "no_change": "没有断言变化：{steps}。",
         "runs": "## 各次运行",
         "runs_head": "| 运行 | torch | NumPy | Python | 断言 × 组合 | 记录时间 |",
         "partial": "（部分）",
@@ -171,8 +171,18 @@ class Page:
         words = self.words
         lines = [words["title"], "", words["intro"].format(history=history_name), ""]
         lines += [self.devices(), "", words["steps"], "", words["step_note"], ""]
-        for record, base, packages in reversed(self.steps()):
-            lines += self.step(record, base, packages)
+        quiet: list[str] = []  # steps that changed nothing, said together in one line
+        for record, base, packages in self.steps():
+            title, found = self.step(record, base, packages)
+            if not found:
+                quiet.append(title)
+                continue
+            if quiet:
+                lines += [self.words["no_change"].format(steps="; ".join(quiet)), ""]
+                quiet = []
+            lines += [f"### {title}", "", *found, ""]
+        if quiet:
+            lines += [self.words["no_change"].format(steps="; ".join(quiet)), ""]
         lines += [words["runs"], "", words["runs_head"], "| --- " * 6 + "|"]
         for record in self.history:
             lines.append(self.run_row(record))
@@ -193,25 +203,29 @@ class Page:
         return line if never else line.replace("; 。", "。").replace("; .", ".")
 
     def steps(self) -> list[tuple[Record, Record, list[str]]]:
+        """Each run with the run it is an upgrade from: torch's steps, then NumPy's, then
+        Python's, newest first."""
         found = []
         for record in self.history:
             base, packages = previous_run(record, self.history)
             if base is not None:
                 found.append((record, base, packages))
+        order = {package: index for index, package in enumerate(NAMES)}
+        found.sort(key=lambda step: (-order[step[2][0]], step[0].sort_key()), reverse=True)
         return found
 
-    def step(self, record: Record, base: Record, packages: list[str]) -> list[str]:
-        first = packages[0] if packages else "torch"
-        title = f"### {NAMES[first]} {_plain(base.versions.get(first))} → "
+    def step(self, record: Record, base: Record, packages: list[str]) -> tuple[str, list[str]]:
+        """The step's title, and its lines (none when no claim changed)."""
+        first = packages[0]
+        title = f"{NAMES[first]} {_plain(base.versions.get(first))} → "
         title += _plain(record.versions.get(first))
         if first != "torch":
             title += f" (torch {_plain(record.versions.get('torch'))})"
-        lines = [title, ""]
-        if len(packages) > 1:
-            names = ", ".join(NAMES[p] for p in packages[1:])
-            lines += [self.words["also"].format(packages=names), ""]
         found = self.change_lines(changes(base, record))
-        return lines + (found or [self.words["no_change"]]) + [""]
+        if found and len(packages) > 1:
+            names = ", ".join(NAMES[p] for p in packages[1:])
+            found.insert(0, self.words["also"].format(packages=names) + "\n")
+        return title, found
 
     def change_lines(self, found: Sequence[Change]) -> list[str]:
         """One line per page, gate and change (before → after), linked to its first example;
