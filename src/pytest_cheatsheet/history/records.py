@@ -357,7 +357,7 @@ def record_report(
             if not set(entry["combinations"]) <= set(new.combinations(sheet))
             or (
                 entry.get("digest") == sheets.get(sheet, {}).get("digest")
-                and _claims_of(old, sheet) - _claims_of(new, sheet)
+                and {k for k, c in old.claims.items() if c["sheet"] == sheet} - set(new.claims)
             )
         )
         if fewer:
@@ -392,10 +392,6 @@ def record_report(
         "the others kept"
     )
     return Recorded(merged, old, "merged", [message])
-
-
-def _claims_of(record: Record, sheet: str) -> set[str]:
-    return {key for key, claim in record.claims.items() if claim["sheet"] == sheet}
 
 
 def _versions(record: Record) -> tuple[Any, ...]:

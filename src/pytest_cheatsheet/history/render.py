@@ -3,6 +3,7 @@ the runs, then each page's claims, readable at GitHub's width (no table wider th
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import Counter, defaultdict
@@ -38,8 +39,8 @@ WORDS: dict[str, dict[str, str]] = {
         "intro": "Generated from `{history}` by `nox -s compat`; `nox -s upgrade -- <release>` "
         "adds a release. Do not edit by hand. ✅ passed, ⏭️ skipped, ☑️ failed as expected, "
         "❌ failed, 💥 error, ⚠️ passed though expected to fail.",
-        "devices": "**Devices:** every recorded run ran on {devices}; {never}.",
-        "never_cuda": "no run on CUDA (or any GPU) has ever been recorded",
+        "devices": "**Devices:** every recorded run ran on {devices}{never}.",
+        "never_cuda": "; no run on CUDA (or any GPU) has ever been recorded",
         "steps": "## What changed at each upgrade, newest first",
         "step_note": "Only claims whose outcome changed; the cause is the one package that "
         "differs between the two runs.",
@@ -65,8 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "intro": "由 `nox -s compat` 从 `{history}` 生成；"
         "`nox -s upgrade -- <版本>` 加入一个新版本。请勿手工编辑。"
         "✅ 通过，⏭️ 跳过，☑️ 如预期失败，❌ 失败，💥 出错，⚠️ 预期失败却通过。",
-        "devices": "**设备**：所有记录的运行都在 {devices} 上；{never}。",
-        "never_cuda": "从未记录过 CUDA（或任何 GPU）上的运行",
+        "devices": "**设备**：所有记录的运行都在 {devices} 上{never}。",
+        "never_cuda": "；从未记录过 CUDA（或任何 GPU）上的运行",
         "steps": "## 每次升级改变了什么（新的在前）",
         "step_note": "只列结果变化了的断言；原因是两次运行之间唯一不同的那个包。",
         "also": "（{packages} 也变了：原因可能是其中任何一个）",
@@ -171,18 +172,12 @@ class Page:
         words = self.words
         lines = [words["title"], "", words["intro"].format(history=history_name), ""]
         lines += [self.devices(), "", words["steps"], "", words["step_note"], ""]
-        quiet: list[str] = []  # steps that changed nothing, said together in one line
-        for record, base, packages in self.steps():
-            title, found = self.step(record, base, packages)
-            if not found:
-                quiet.append(title)
-                continue
-            if quiet:
-                lines += [self.words["no_change"].format(steps="; ".join(quiet)), ""]
-                quiet = []
-            lines += [f"### {title}", "", *found, ""]
-        if quiet:
-            lines += [self.words["no_change"].format(steps="; ".join(quiet)), ""]
+        steps = [self.step(*step) for step in self.steps()]
+        for changed, group in itertools.groupby(steps, key=lambda step: bool(step[1])):
+            if not changed:  # steps that changed nothing, said together in one line
+                lines += [words["no_change"].format(steps="; ".join(t for t, _ in group)), ""]
+            for title, found in group if changed else ():
+                lines += [f"### {title}", "", *found, ""]
         lines += [words["runs"], "", words["runs_head"], "| --- " * 6 + "|"]
         for record in self.history:
             lines.append(self.run_row(record))
@@ -199,8 +194,7 @@ class Page:
                     seen[name.split(":")[0].upper()].add(str(description))
         text = ", ".join(f"{n} ({', '.join(sorted(d))})" for n, d in sorted(seen.items()))
         never = self.words["never_cuda"] if "CUDA" not in seen else ""
-        line = self.words["devices"].format(devices=text or "—", never=never)
-        return line if never else line.replace("; 。", "。").replace("; .", ".")
+        return self.words["devices"].format(devices=text or "—", never=never)
 
     def steps(self) -> list[tuple[Record, Record, list[str]]]:
         """Each run with the run it is an upgrade from: torch's steps, then NumPy's, then
