@@ -11,12 +11,13 @@ from sybil import Region
 from conftest import SheetWriter
 from pytest_cheatsheet.audit import (
     MAX_PERTURBED_TOKENS,
-    AuditRecorder,
     audit_output,
     checks_nothing,
     perturbations,
 )
-from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker, ToleranceOverride
+from pytest_cheatsheet.checker import CheckContext, ToleranceOverride
+from pytest_cheatsheet.output_checker import TensorOutputChecker
+from pytest_cheatsheet.recorder import AuditRecorder
 from pytest_cheatsheet.seam import region_source
 
 

@@ -20,7 +20,6 @@ from pytest_cheatsheet.checker import (
     WRITTEN_RULE,
     CheckContext,
     Mismatch,
-    TensorOutputChecker,
     Token,
     Tolerance,
     ToleranceOverride,
@@ -31,6 +30,7 @@ from pytest_cheatsheet.checker import (
     tokenize,
     written_slack,
 )
+from pytest_cheatsheet.output_checker import TensorOutputChecker
 
 FAST = settings(max_examples=200, deadline=None)
 WRITTEN = CheckContext(written=True, dtype="float32")

@@ -24,13 +24,13 @@ from pytest_cheatsheet.checker import (
     ROUNDOFF_DIGITS,
     WRITTEN_RULE,
     CheckContext,
-    TensorOutputChecker,
     Tolerance,
     compare,
     last_digit_unit,
     significant_digits,
     tokenize,
 )
+from pytest_cheatsheet.output_checker import TensorOutputChecker
 
 FAST = settings(max_examples=300, deadline=None)
 WRITTEN32 = CheckContext(written=True, dtype="float32", written_dtype="float32")

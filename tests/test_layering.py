@@ -17,6 +17,10 @@ SOURCE = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 SYBIL_SEAMS = {f"{PACKAGE}.seam"}
 PYTEST_SEAMS = {f"{PACKAGE}.pytest_seam"}
 PLUGIN_MAX_LINES = 150
+CORE = {
+    f"{PACKAGE}.{name}"
+    for name in ("formats", "matrix", "checker", "directives", "audit", "update", "isolation")
+}
 
 
 def _module_name(path: Path) -> str:
@@ -89,6 +93,20 @@ def test_the_package_has_no_import_cycle() -> None:
     graph = {module: _package_imports(module) for module in MODULES}
     cycle = _find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+@pytest.mark.parametrize("module", sorted(CORE))
+def test_the_pure_core_imports_nothing_above_it(module: str) -> None:
+    assert _package_imports(module) <= CORE
+
+
+def test_the_seams_build_on_the_core_only() -> None:
+    for seam in SYBIL_SEAMS | PYTEST_SEAMS:
+        assert _package_imports(seam) <= CORE, seam
+    # Not the checker, the audit or the updates: the layers above pass what they need.
+    assert not _package_imports(f"{PACKAGE}.seam") & {
+        f"{PACKAGE}.{name}" for name in ("audit", "checker", "options", "update")
+    }
 
 
 def _importers_of(root: str) -> set[str]:

@@ -13,21 +13,16 @@ and without an assert check nothing.
 from __future__ import annotations
 
 import ast
-from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pytest_cheatsheet.checker import (
     ROUNDOFF_DIGITS,
-    TensorOutputChecker,
+    CheckContext,
     Token,
     significant_digits,
     tokenize,
 )
-from pytest_cheatsheet.summary import example_properties, example_results, outcome_of
-
-if TYPE_CHECKING:
-    import pytest
 
 MAX_PERTURBED_TOKENS = 64  # per output, evenly spread: a 1000-number tensor costs no more
 NUMBER_KINDS = ("digit", "sign")
@@ -116,9 +111,15 @@ def _split_exponent(body: str) -> tuple[str, str, str]:
     return body, "", ""
 
 
-def audit_output(
-    checker: TensorOutputChecker, want: str, got: str, optionflags: int
-) -> dict[str, Any]:
+class Checker(Protocol):
+    """The output checker of the example audited: its context, and the check itself."""
+
+    context: CheckContext
+
+    def matches(self, want: str, got: str, optionflags: int) -> bool: ...
+
+
+def audit_output(checker: Checker, want: str, got: str, optionflags: int) -> dict[str, Any]:
     """Re-check every perturbation of ``want`` against ``got`` under the checker's context."""
     written = checker.context.written
     tried = perturbations(want)
@@ -153,74 +154,3 @@ def _asserts(source: str) -> bool:
             if name.startswith("assert") or name in ("raises", "warns", "fail"):
                 return True
     return False
-
-
-class AuditRecorder:
-    """Adds up the audit properties of the reports (from xdist workers too) and prints them."""
-
-    def __init__(self) -> None:
-        self.outputs = 0
-        self.tried: Counter[str] = Counter()
-        self.caught: Counter[str] = Counter()
-        self.within: Counter[str] = Counter()
-        self.weak: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
-        self.nothing: dict[str, set[int]] = defaultdict(set)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        outcome = outcome_of(report)
-        example = example_properties(report)
-        if report.when != "call" or example is None or outcome is None:
-            return
-        sheet, combination = example["sheet"], example["combination"]
-        for line, _, _, result in example_results(report, outcome):
-            audit = result.get("audit") if result is not None else None
-            if not isinstance(audit, dict):
-                continue
-            if audit["checks_nothing"]:
-                self.nothing[sheet].add(line)
-            for output in audit["outputs"]:
-                self.outputs += 1
-                self.tried[combination] += output["perturbations"]
-                self.caught[combination] += output["caught"]
-                self.within[combination] += output["within_tolerance"]
-                if output["survivors"]:
-                    self.weak[(sheet, line)][combination] = output["survivors"]
-
-    def lines(self) -> list[str]:
-        lines = []
-        for (sheet, line), by_combination in sorted(self.weak.items()):
-            for combination, survivors in sorted(by_combination.items()):
-                more = f" (and {len(survivors) - 1} more)" if len(survivors) > 1 else ""
-                lines.append(
-                    f"weak: {sheet}:{line} [{combination}]: {survivors[0]} still passes{more}"
-                )
-        for sheet, numbers in sorted(self.nothing.items()):
-            shown = ", ".join(map(str, sorted(numbers)))
-            lines.append(f"checks nothing (no output, no assert): {sheet}: lines {shown}")
-        if self.tried:
-            width = max(len("combination"), *(len(name) for name in self.tried))
-            lines.append(
-                f"{'combination':<{width}}  perturbations   caught  within tolerance  share"
-            )
-            for name in sorted(self.tried):
-                lines.append(
-                    f"{name:<{width}}  {self.tried[name]:>13}  {self.caught[name]:>7}  "
-                    f"{self.within[name]:>16}  {_share(self.caught[name], self.tried[name])}"
-                )
-        tried, caught = sum(self.tried.values()), sum(self.caught.values())
-        statements = sum(len(numbers) for numbers in self.nothing.values())
-        lines.append(
-            f"score: {self.outputs} outputs checked, {caught} of {tried} perturbations caught "
-            f"({_share(caught, tried)}); {len(self.weak)} weak examples; "
-            f"{statements} blocks or statements check nothing"
-        )
-        return lines
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_sep("=", "cheatsheet audit: how strong each check is")
-        for line in self.lines():
-            terminalreporter.write_line(line)
-
-
-def _share(caught: int, tried: int) -> str:
-    return f"{100 * caught / tried:.1f}%" if tried else "n/a"

@@ -55,7 +55,7 @@ def failure_data(error: BaseException) -> dict[str, Any]:
             if error.difference
             else "doctest output differs"
         )
-        expected, printed = error.expected, error.printed
+        expected, printed = error.doctest_example.want, error.printed
     elif isinstance(error, DoctestRaised):
         reason = _exception_line(error.error)
         expected = error.doctest_example.want

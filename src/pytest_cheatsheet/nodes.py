@@ -30,16 +30,14 @@ from pytest_cheatsheet.pytest_seam import (
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import SybilFailure, module_namespace, region_source
-from pytest_cheatsheet.settings import SETTINGS, Settings
+from pytest_cheatsheet.settings import SETTINGS
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
 from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
 
-__all__ = ["SETTINGS", "Settings"]  # where they lived before settings.py: kept findable
-
 
 class SheetFile(pytest.File):
-    """A Markdown sheet; its children are the combinations it runs on."""
+    """A sheet file; its children are the combinations it runs on."""
 
     # (line, reason) when narrowing by the command line leaves this sheet nothing to run.
     no_combination_left: tuple[int, str] | None = None
@@ -115,7 +113,7 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
     """Where a device skip is reported: the sheet's matrix directive (or its first line), so that
     ``-rs`` shows one line per sheet and device, not one per example or the plugin's frame."""
     line = 1
-    if isinstance(item, ExampleItem):
+    if isinstance(item, BlockItem):
         matrix = item.combination_collector.sheet.matrix
         line = matrix.line if matrix is not None else 1
     return (str(item.path), line, f"Skipped: {skip}")
@@ -137,12 +135,12 @@ def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
     groups: dict[pytest.Item | pytest.Collector, list[pytest.Item]] = {}
     for item in items:
         groups.setdefault(
-            item.combination_collector if isinstance(item, ExampleItem) else item, []
+            item.combination_collector if isinstance(item, BlockItem) else item, []
         ).append(item)
     ordered = []
     for group in groups.values():
         if len(group) > 1:
-            group.sort(key=lambda item: item.step.index if isinstance(item, ExampleItem) else 0)
+            group.sort(key=lambda item: item.step.index if isinstance(item, BlockItem) else 0)
         ordered.extend(group)
     items[:] = ordered
 
@@ -187,14 +185,14 @@ class CombinationCollector(pytest.Collector):
             namespace=namespace, combination=self.combination, sheet=self.sheet
         )
 
-    def collect(self) -> Iterator[ExampleItem]:
+    def collect(self) -> Iterator[BlockItem]:
         groups: list[tuple[Step, ...]]
         if self.config.stash[SETTINGS].items == "example":
             groups = [(step,) for step in self.sheet.examples]
         else:
             groups = self.sheet.blocks
         for steps in groups:
-            yield ExampleItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
+            yield BlockItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
     def setup(self) -> None:
         device = self.combination.target_device
@@ -212,7 +210,7 @@ class CombinationCollector(pytest.Collector):
         self.runner.finish()
 
 
-class ExampleItem(pytest.Item):
+class BlockItem(pytest.Item):
     """One code block of a sheet in one combination: its examples run in order, each with an
     outcome of its own in the report (with ``cheatsheet_items = example``, one example)."""
 
@@ -388,7 +386,7 @@ class ExampleItem(pytest.Item):
             error = "".join(traceback.format_exception_only(excinfo.value)).rstrip()
             return ExampleFailure(where, "invalid Python", error)
         if style is None and self.config.getoption("tbstyle", "auto") == "auto":
-            # pytest cannot tell where a statement starts in Markdown and would print the sheet
+            # pytest cannot tell where a statement starts in a sheet and would print the sheet
             # from its first line; the short style shows the failing lines of the sheet.
             style = "short"
         return super().repr_failure(excinfo, style)

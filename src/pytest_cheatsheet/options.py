@@ -162,18 +162,19 @@ DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
 def add_options(parser: pytest.Parser) -> None:
     """The plugin's ini options and command-line options."""
     group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
-    parser.addini(
+
+    def lines(name: str, help: str, default: list[str] | None = None) -> None:
+        parser.addini(name, help, type="linelist", default=default or [])
+
+    lines(
         "cheatsheet_paths",
         "folders, files and globs (relative to the rootdir) that are sheets (default: cheatsheet)",
-        type="linelist",
-        default=[],
     )
     for axis in AXES:
-        parser.addini(
+        lines(
             f"cheatsheet_{axis}",
             f"default {axis} of every sheet (a list, or separated by commas or spaces)",
-            type="linelist",
-            default=[DEFAULTS[axis]],
+            [DEFAULTS[axis]],
         )
         group.addoption(
             f"--cheatsheet-{axis}",
@@ -181,28 +182,23 @@ def add_options(parser: pytest.Parser) -> None:
             metavar="VALUES",
             help=f"run only these {axis} (comma separated), within what each sheet declares",
         )
-    parser.addini(
+    lines(
         "cheatsheet_languages",
         "code-block languages that run (default: python py python3 pycon)",
-        type="linelist",
-        default=list(DEFAULT_LANGUAGES),
+        list(DEFAULT_LANGUAGES),
     )
     parser.addini(
         "cheatsheet_items",
         "what one test item is: block (a code block, the default) or example (one >>> example)",
         default="block",
     )
-    parser.addini(
+    lines(
         "cheatsheet_fixtures",
         "pytest fixtures every example requests, bound by name in the sheet's namespace",
-        type="linelist",
-        default=[],
     )
-    parser.addini(
+    lines(
         "cheatsheet_require_devices",
         "devices that must be available: their combinations error instead of skipping",
-        type="linelist",
-        default=[],
     )
     group.addoption(
         "--cheatsheet-require-devices",
@@ -237,9 +233,7 @@ def add_options(parser: pytest.Parser) -> None:
             "(default: the dtype's, as torch.testing)",
             default="",
         )
-    parser.addini(
+    lines(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",
-        type="linelist",
-        default=[],
     )

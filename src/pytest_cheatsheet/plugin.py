@@ -17,7 +17,7 @@ from pytest_cheatsheet.nodes import (
     never_expected_to_fail,
 )
 from pytest_cheatsheet.options import add_options
-from pytest_cheatsheet.recorder import Recorder
+from pytest_cheatsheet.recorder import AuditRecorder, Recorder
 from pytest_cheatsheet.settings import SETTINGS, markers, settings_from_config
 
 
@@ -34,8 +34,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     settings = config.stash[SETTINGS] = settings_from_config(config)
     if config.getoption("cheatsheet_audit"):
-        from pytest_cheatsheet.audit import AuditRecorder
-
         config.pluginmanager.register(AuditRecorder(), "cheatsheet-audit")
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:

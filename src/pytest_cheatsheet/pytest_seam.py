@@ -19,15 +19,7 @@ from _pytest._code.code import ExceptionRepr, TerminalRepr, Traceback
 from _pytest._io import TerminalWriter
 from _pytest.fixtures import FuncFixtureInfo, TopRequest
 
-__all__ = [
-    "ExceptionRepr",
-    "TerminalRepr",
-    "TerminalWriter",
-    "Traceback",
-    "fixture_values",
-    "request_fixtures",
-    "skip_at_item",
-]
+__all__ = ["ExceptionRepr", "TerminalRepr", "TerminalWriter", "Traceback"]  # pytest's, re-exported
 
 
 def request_fixtures(item: pytest.Item, names: Sequence[str]) -> None:

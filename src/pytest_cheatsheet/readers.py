@@ -8,14 +8,12 @@ Each combination runs the reader-defaults block like any other, then gets its ow
 from __future__ import annotations
 
 import ast
-import doctest
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pytest_cheatsheet.directives import READER_DEFAULTS
-from pytest_cheatsheet.seam import Region, region_source
+from pytest_cheatsheet.seam import ParsedRegion, region_source
 
-COMBINATION_NAMES = ("device", "dtype", "autocast")
 SHADOWED_NAMES = ("device", "dtype")
 
 
@@ -26,7 +24,7 @@ class CheatsheetWarning(UserWarning):
 def reader_defaults_blocks(
     marks: Iterable[tuple[int, int]],
     blocks: Sequence[tuple[int, int]],
-    regions: Sequence[Region],
+    regions: Sequence[ParsedRegion],
 ) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, str]]]:
     """The blocks after each reader-defaults mark (position, line): their spans, the index in
     ``regions`` of each block's last code region (after it runs, the combination's names are
@@ -49,11 +47,8 @@ def reader_defaults_blocks(
     return spans, last_regions, errors
 
 
-def _is_code_in(region: Region, block: tuple[int, int]) -> bool:
-    # Code, a doctest, or a block Sybil could not parse (its error is the parsed value).
-    return block[0] <= region.start < block[1] and isinstance(
-        region.parsed, (str, doctest.Example, Exception)
-    )
+def _is_code_in(parsed: ParsedRegion, block: tuple[int, int]) -> bool:
+    return block[0] <= parsed.region.start < block[1] and parsed.runs_code
 
 
 def shadowing(source: str, first_line: int) -> Iterator[tuple[int, str]]:

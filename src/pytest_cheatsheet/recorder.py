@@ -1,8 +1,10 @@
 """What the session verified: outcomes counted per combination as reports arrive (from xdist
-workers too), the JSON report, the expected-output updates written back, the summary printed."""
+workers too), the JSON report, the expected-output updates written back, the summary printed;
+with ``--cheatsheet-audit``, the audit's totals."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from pytest_cheatsheet.summary import (
     environment,
     environment_line,
     example_properties,
+    example_results,
+    outcome_of,
     skip_reason,
 )
 from pytest_cheatsheet.update import UPDATE_PROPERTY, ExpectedOutputUpdate
@@ -125,3 +129,74 @@ class Recorder:
             terminalreporter.write_sep("=", "cheatsheet: sheets left nothing to run")
             for sheet, reason in sorted(self.no_combination.items()):
                 terminalreporter.write_line(f"{sheet}: {reason}", yellow=True)
+
+
+class AuditRecorder:
+    """Adds up the audit properties of the reports (from xdist workers too) and prints them."""
+
+    def __init__(self) -> None:
+        self.outputs = 0
+        self.tried: Counter[str] = Counter()
+        self.caught: Counter[str] = Counter()
+        self.within: Counter[str] = Counter()
+        self.weak: dict[tuple[str, int], dict[str, list[str]]] = defaultdict(dict)
+        self.nothing: dict[str, set[int]] = defaultdict(set)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = outcome_of(report)
+        example = example_properties(report)
+        if report.when != "call" or example is None or outcome is None:
+            return
+        sheet, combination = example["sheet"], example["combination"]
+        for line, _, _, result in example_results(report, outcome):
+            audit = result.get("audit") if result is not None else None
+            if not isinstance(audit, dict):
+                continue
+            if audit["checks_nothing"]:
+                self.nothing[sheet].add(line)
+            for output in audit["outputs"]:
+                self.outputs += 1
+                self.tried[combination] += output["perturbations"]
+                self.caught[combination] += output["caught"]
+                self.within[combination] += output["within_tolerance"]
+                if output["survivors"]:
+                    self.weak[(sheet, line)][combination] = output["survivors"]
+
+    def lines(self) -> list[str]:
+        lines = []
+        for (sheet, line), by_combination in sorted(self.weak.items()):
+            for combination, survivors in sorted(by_combination.items()):
+                more = f" (and {len(survivors) - 1} more)" if len(survivors) > 1 else ""
+                lines.append(
+                    f"weak: {sheet}:{line} [{combination}]: {survivors[0]} still passes{more}"
+                )
+        for sheet, numbers in sorted(self.nothing.items()):
+            shown = ", ".join(map(str, sorted(numbers)))
+            lines.append(f"checks nothing (no output, no assert): {sheet}: lines {shown}")
+        if self.tried:
+            width = max(len("combination"), *(len(name) for name in self.tried))
+            lines.append(
+                f"{'combination':<{width}}  perturbations   caught  within tolerance  share"
+            )
+            for name in sorted(self.tried):
+                lines.append(
+                    f"{name:<{width}}  {self.tried[name]:>13}  {self.caught[name]:>7}  "
+                    f"{self.within[name]:>16}  {_share(self.caught[name], self.tried[name])}"
+                )
+        tried, caught = sum(self.tried.values()), sum(self.caught.values())
+        statements = sum(len(numbers) for numbers in self.nothing.values())
+        lines.append(
+            f"score: {self.outputs} outputs checked, {caught} of {tried} perturbations caught "
+            f"({_share(caught, tried)}); {len(self.weak)} weak examples; "
+            f"{statements} blocks or statements check nothing"
+        )
+        return lines
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_sep("=", "cheatsheet audit: how strong each check is")
+        for line in self.lines():
+            terminalreporter.write_line(line)
+
+
+def _share(caught: int, tried: int) -> str:
+    return f"{100 * caught / tried:.1f}%" if tried else "n/a"

@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
 SCHEMA_VERSION = 3
-READABLE_SCHEMAS = (1, 2, 3)
 MAX_REASON = 500
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_cheatsheet.audit import audit_output, checks_nothing
-from pytest_cheatsheet.checker import CheckContext, TensorOutputChecker
+from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -19,6 +19,7 @@ from pytest_cheatsheet.isolation import (
     seed_everything,
 )
 from pytest_cheatsheet.matrix import Combination
+from pytest_cheatsheet.output_checker import TensorOutputChecker
 from pytest_cheatsheet.seam import BlockFailure, DoctestMismatch, DoctestRaised, Run, region_source
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
 from pytest_cheatsheet.update import ExpectedOutputUpdate, update_from_failure
@@ -256,11 +257,18 @@ class CombinationRunner:
                 self.document.evaluate(step.index, checker=checker)
             except BlockFailure as failure:
                 raise SheetError(self.sheet.path, step.line, failure.message) from None
-            except DoctestMismatch as failure:
-                self._record_update(step, failure.doctest_example, failure.printed, None)
-                raise
-            except DoctestRaised as failure:
-                self._record_update(step, failure.doctest_example, None, failure.exc_info)
+            except (DoctestMismatch, DoctestRaised) as failure:
+                if self.record_updates:
+                    self.updates.append(
+                        update_from_failure(
+                            str(self.sheet.path),
+                            self.sheet.text,
+                            step.parsed.line,  # Sybil's line of the example, as doctest's
+                            failure.doctest_example,
+                            failure.printed if isinstance(failure, DoctestMismatch) else None,
+                            failure.exc_info if isinstance(failure, DoctestRaised) else None,
+                        )
+                    )
                 raise
             finally:
                 # --cheatsheet-audit: re-check each output that passed, perturbed.
@@ -270,19 +278,6 @@ class CombinationRunner:
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.
                     self.document.namespace.update(self.combination.namespace())
-
-    def _record_update(self, step: Step, example: Any, printed: str | None, exc_info: Any) -> None:
-        if self.record_updates:
-            self.updates.append(
-                update_from_failure(
-                    str(self.sheet.path),
-                    self.sheet.text,
-                    step.parsed.line,
-                    example,
-                    printed,
-                    exc_info,
-                )
-            )
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

@@ -49,41 +49,15 @@ from sybil.python import import_path
 
 from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
 
-__all__ = [
-    "ENCODING",
-    "PARSE_ERRORS",
-    "SYBIL_DIRECTORY",
-    "BlockFailure",
-    "DoctestMismatch",
-    "DoctestRaised",
-    "Document",
-    "Example",
-    "LexingException",
-    "OverlapError",
-    "ParsedRegion",
-    "Region",
-    "Run",
-    "SheetChecker",
-    "Sybil",
-    "SybilFailure",
-    "SybilOutputChecker",
-    "fenced_blocks",
-    "html_comment_directives",
-    "make_sybil",
-    "module_namespace",
-    "parse_document",
-    "python_blocks",
-    "region_source",
-    "skip_condition",
-]
+# Sybil's names the layers above use (the seam's own names are public as they are).
+__all__ = ["Document", "Example", "Region", "Sybil", "SybilFailure", "SybilOutputChecker"]
 
 # Where Sybil's code lives: its frames are hidden from a failing example's traceback.
 SYBIL_DIRECTORY = str(Path(sybil.__file__ or "").parent) + os.sep
 # sybil.evaluators.doctest.OutputChecker (undocumented) is Sybil's doctest checker, with its
 # NUMBER and KEEP_TRAILING_WHITESPACE flags: the tensor checker builds on it.
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
-# What Sybil's parsers and lexers raise on text they cannot parse.
-PARSE_ERRORS = (LexingException, ValueError)
+_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 _DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
 
 
@@ -99,20 +73,18 @@ class SheetChecker(Protocol):
 
 
 class DoctestMismatch(SybilFailure):
-    """A doctest printed something other than its expected output; carries both as data, the
-    checker's first difference when it found one, and the doctest that ran."""
+    """A doctest printed something other than its expected output: carries the doctest that ran
+    (its expected output), what it printed and the checker's first difference, if found."""
 
     def __init__(
         self,
         example: Example,
         result: str,
-        expected: str,
         printed: str,
         difference: str | None,
         doctest_example: doctest.Example,
     ) -> None:
         super().__init__(example, result)
-        self.expected = expected
         self.printed = printed
         self.difference = difference
         self.doctest_example = doctest_example
@@ -203,7 +175,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self.sheet_checker = checker
         self.sheet_path = path
         self.sheet_line = line
-        self.mismatch: tuple[str, str, str | None] | None = None
+        self.mismatch: tuple[str, str | None] | None = None
         self.raised: BaseException | None = None
 
     def run(
@@ -231,7 +203,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        self.mismatch = (example.want, got, self.sheet_checker.first_difference())
+        self.mismatch = (got, self.sheet_checker.first_difference())
         super().report_failure(out, test, example, got)
 
     def report_unexpected_exception(
@@ -483,10 +455,12 @@ class ParsedRegion:
     is_example: bool
     doctest_lineno: int | None  # a doctest's line within its block, else None
     checks_output: bool = False  # a doctest with an expected output or exception
+    runs_code: bool = False  # code, a doctest, or a block Sybil could not parse
 
 
-class OverlapError(ValueError):
-    """Two regions of a sheet overlap (a code block inside an invisible code block, say)."""
+class ParseError(ValueError):
+    """Text Sybil cannot parse, or two regions that overlap (a code block inside an invisible
+    code block, say): the line, and what is wrong."""
 
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -495,11 +469,46 @@ class OverlapError(ValueError):
 
 
 def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[ParsedRegion]]:
-    """Parse ``text`` with ``sybil``'s parsers; raise one of PARSE_ERRORS on bad input.
+    """Parse ``text`` with ``sybil``'s parsers; raise ParseError on bad input.
 
     What lies inside a fenced block that is not Python (a ````markdown illustration of how to
     write a sheet) is text, not live code or directives; so is a directive inside any fence.
     """
+    try:
+        document = _parse(text, path, sybil)
+    except ParseError:
+        raise
+    except (LexingException, ValueError) as error:  # what Sybil's parsers and lexers raise
+        raise ParseError(_line_of(error), str(error)) from None
+    parsed = []
+    for example in document.examples():
+        region = example.region
+        evaluator = region.evaluator
+        is_doctest = isinstance(region.parsed, doctest.Example)
+        parsed.append(
+            ParsedRegion(
+                region=region,
+                line=example.line,
+                column=example.column,
+                is_example=not isinstance(evaluator, Skipper)
+                and not isinstance(evaluator, CombinationClearNamespace),
+                doctest_lineno=region.parsed.lineno if is_doctest else None,
+                checks_output=is_doctest
+                and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
+                # A block Sybil could not parse has its error as its parsed value.
+                runs_code=isinstance(region.parsed, (str, doctest.Example, Exception)),
+            )
+        )
+    return document, parsed
+
+
+def _line_of(error: Exception) -> int:
+    match = _LINE_IN_MESSAGE.search(str(error))
+    return int(match.group(1)) if match else 1
+
+
+def _parse(text: str, path: str, sybil: Sybil) -> Document:
+    """The document of ``text`` with every live region ``sybil``'s parsers find placed."""
     document = Document(text, path)
     fences = _Fences(text, _languages(sybil))
     for start, docstring in _texts(text, sybil):
@@ -519,24 +528,7 @@ def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[P
                     if "overlaps" not in str(error):
                         raise
                     raise _overlap(document, region) from None
-    parsed = []
-    for example in document.examples():
-        region = example.region
-        evaluator = region.evaluator
-        is_doctest = isinstance(region.parsed, doctest.Example)
-        parsed.append(
-            ParsedRegion(
-                region=region,
-                line=example.line,
-                column=example.column,
-                is_example=not isinstance(evaluator, Skipper)
-                and not isinstance(evaluator, CombinationClearNamespace),
-                doctest_lineno=region.parsed.lineno if is_doctest else None,
-                checks_output=is_doctest
-                and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
-            )
-        )
-    return document, parsed
+    return document
 
 
 def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
@@ -547,19 +539,13 @@ def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
     return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
 
 
-def docstring_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every docstring of a Python module, in order."""
-    found = PythonDocStringDocument.extract_docstrings(text)  # undocumented, as above
-    return sorted((start, end) for start, end, _ in found)
-
-
 def module_namespace(path: Path) -> dict[str, Any]:
     """The globals of the Python module at ``path``, imported as Sybil's PythonDocument does
     (sybil.python.import_path is undocumented)."""
     return dict(import_path(path).__dict__)
 
 
-def _overlap(document: Document, region: Region) -> OverlapError:
+def _overlap(document: Document, region: Region) -> ParseError:
     """A clear error for ``region``, which overlaps a region already in ``document``."""
     # Document.regions is undocumented: the (start, region) pairs placed so far.
     other = next(
@@ -572,7 +558,7 @@ def _overlap(document: Document, region: Region) -> OverlapError:
     def line(position: int) -> int:
         return document.text.count("\n", 0, position) + 1
 
-    return OverlapError(
+    return ParseError(
         line(first.start),
         f"{_kind(first)} (lines {line(first.start)}-{line(first.end)}) overlaps "
         f"{_kind(second)} (line {line(second.start)}): one cannot hold the other",
@@ -591,13 +577,19 @@ def _kind(region: Region) -> str:
     return "a code block"
 
 
-def _languages(sybil: Sybil) -> Collection[str]:
+def _code_blocks(sybil: Sybil) -> _Languages | None:
+    """The parser of ``sybil``'s code blocks (None for Python modules' docstrings)."""
     # Sybil.parsers is undocumented: the parsers it was built with.
     for parser in sybil.parsers:
         if isinstance(parser, _CodeBlockParser):
             assert isinstance(parser.codeblock_parser, _Languages)
-            return parser.codeblock_parser.languages
-    return DEFAULT_LANGUAGES
+            return parser.codeblock_parser
+    return None
+
+
+def _languages(sybil: Sybil) -> Collection[str]:
+    code_blocks = _code_blocks(sybil)
+    return code_blocks.languages if code_blocks is not None else DEFAULT_LANGUAGES
 
 
 class _Fences:
@@ -671,15 +663,12 @@ def skip_condition(region: Region) -> str | None:
 
 
 def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
-    """(start, end) of every Python code block, visible or invisible, in order."""
+    """(start, end) of every Python code block (a module's docstring), in order."""
     if sybil.name == "python":
-        return docstring_spans(document.text)
-    spans: set[tuple[int, int]] = set()
-    # Sybil.parsers is undocumented: the parsers it was built with.
-    for parser in sybil.parsers:
-        if isinstance(parser, _CodeBlockParser):
-            assert isinstance(parser.codeblock_parser, _Languages)
-            spans.update(parser.codeblock_parser.block_spans(document))
+        found = PythonDocStringDocument.extract_docstrings(document.text)  # undocumented
+        return sorted((start, end) for start, end, _ in found)
+    code_blocks = _code_blocks(sybil)
+    spans = set(code_blocks.block_spans(document) if code_blocks is not None else ())
     # Doctest directives (reST ``.. doctest::``, MyST ``{doctest}``) are blocks too.
     doctest_directive: Any = RestDirectiveLexer(directive="doctest")
     if sybil.name != "rest":
@@ -704,8 +693,8 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
 
 
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
-    """(position, text) of every ``<!-- name: ... -->`` comment; raises LexingException for
-    one that is not closed."""
+    """(position, text) of every ``<!-- name: ... -->`` comment; raises ParseError for one that
+    is not closed."""
     if document.path.endswith(".py"):
         for match in re.finditer(rf"^[ \t]*#[ \t]*{name}:(.*)$", document.text, re.MULTILINE):
             yield match.start(), match.group(1)
@@ -715,12 +704,15 @@ def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
     fences = _Fences(document.text).all
-    for lexer in lexers:
-        for region in lexer(document):
-            if not _inside(region.start, fences):
-                found.append(
-                    (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
-                )
+    try:
+        for lexer in lexers:
+            for region in lexer(document):
+                if not _inside(region.start, fences):
+                    found.append(
+                        (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
+                    )
+    except LexingException as error:
+        raise ParseError(_line_of(error), f"{name} comment is not closed") from None
     yield from sorted(found)
 
 

@@ -147,9 +147,10 @@ def settings_from_config(config: pytest.Config) -> Settings:
         _axis_option("devices", split_values(required), "--cheatsheet-require-devices")
         if required is not None
         else ()
-    ) + _axis_option_or_none(
-        ini_words(config, "cheatsheet_require_devices"), "ini option cheatsheet_require_devices"
     )
+    if ini_required := ini_words(config, "cheatsheet_require_devices"):
+        source = "ini option cheatsheet_require_devices"
+        required_devices += _axis_option("devices", ini_required, source)
     code_languages = languages(ini_words(config, "cheatsheet_languages"))
     sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     return Settings(
@@ -185,10 +186,6 @@ def _axis_option(axis: str, values: list[str], source: str) -> tuple[Any, ...]:
         return parse_axis(axis, values)
     except AxisError as error:
         raise pytest.UsageError(f"{source}: {error}") from None
-
-
-def _axis_option_or_none(values: list[str], source: str) -> tuple[Any, ...]:
-    return _axis_option("devices", values, source) if values else ()
 
 
 def _check_autocast_dtype(autocast_dtype: str, devices: tuple[str, ...]) -> None:

@@ -1,4 +1,5 @@
-"""A Markdown sheet parsed with Sybil: its steps in file order, its matrix and its gates."""
+"""A sheet (Markdown, reST or a Python module's docstrings) parsed through the seam: its steps in
+file order, its blocks, its matrix and its gates."""
 
 from __future__ import annotations
 
@@ -25,11 +26,9 @@ from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
-    PARSE_ERRORS,
     Document,
-    LexingException,
-    OverlapError,
     ParsedRegion,
+    ParseError,
     Region,
     Sybil,
     fenced_blocks,
@@ -45,7 +44,6 @@ __all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
 
 AXIS_NAMES = {"device": "devices", "dtype": "dtypes"}
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(?P<title>.*?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -135,23 +133,19 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         document, regions = parse_document(text, str(path), sybil)
-    except OverlapError as error:
+    except ParseError as error:
         raise SheetError(path, error.line, error.message) from None
-    except PARSE_ERRORS as error:
-        raise SheetError(path, _line_of(error), str(error)) from None
     blocks = python_blocks(document, sybil)
     directives = _directives(document, path)
     python_module = format_of(path) == "python"
     # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
     matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
-    gates_by_block = _gates_by_block(directives, blocks, path)
+    gates_by_block = _by_next_block(directives, blocks, path, Gate)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
-    reader_blocks, rebinding, errors = reader_defaults_blocks(
-        marks, blocks, [parsed.region for parsed in regions]
-    )
+    reader_blocks, rebinding, errors = reader_defaults_blocks(marks, blocks, regions)
     if errors:
         raise SheetError(path, *errors[0])
-    tolerances = _tolerances_by_block(directives, blocks, path)
+    tolerances = _by_next_block(directives, blocks, path, BlockTolerance)
     headings = [] if python_module else _headings(text)
     steps = []
     for index, parsed in enumerate(regions):
@@ -173,7 +167,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 heading=_heading_at(region.start, headings),
                 gates=gates_by_block.get(block, ()) if block is not None else (),
                 rebinds_combination=index in rebinding,
-                tolerance=tolerances.get(block) if block is not None else None,
+                tolerance=tolerances[block][0].tolerance if block in tolerances else None,
                 block=block,
             )
         )
@@ -188,11 +182,6 @@ def _is_fence(text: str, block: tuple[int, int]) -> bool:
     """Whether ``block`` is a Markdown fence, whose source starts on the line after it (not a
     MyST or reST directive, whose options and blank line come first)."""
     return _FENCE_OPENING.match(text, block[0]) is not None
-
-
-def _line_of(error: Exception) -> int:
-    match = _LINE_IN_MESSAGE.search(str(error))
-    return int(match.group(1)) if match else 1
 
 
 def _block_of(position: int, blocks: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -212,10 +201,8 @@ def _directives(document: Document, path: Path) -> list[tuple[int, Any]]:
                 found.append((position, parse_directive(text, line)))
             except DirectiveError as error:
                 raise SheetError(path, error.line, error.message) from None
-    except LexingException as error:
-        raise SheetError(
-            path, _line_of(error), "cheatsheet directive is not closed with -->"
-        ) from None
+    except ParseError as error:
+        raise SheetError(path, error.line, "cheatsheet directive is not closed with -->") from None
     return found
 
 
@@ -242,37 +229,22 @@ def _matrix_directive(
     return matrix
 
 
-def _gates_by_block(
-    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
-) -> dict[tuple[int, int], tuple[Gate, ...]]:
-    gates: dict[tuple[int, int], tuple[Gate, ...]] = {}
-    for position, gate in directives:
-        if not isinstance(gate, Gate):
-            continue
-        following = [block for block in blocks if block[0] > position]
-        if not following:
-            raise SheetError(
-                path, gate.line, f"{gate.kind} gate is followed by no Python code block"
-            )
-        gates[following[0]] = (*gates.get(following[0], ()), gate)
-    return gates
-
-
-def _tolerances_by_block(
-    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path
-) -> dict[tuple[int, int], ToleranceOverride]:
-    tolerances: dict[tuple[int, int], ToleranceOverride] = {}
+def _by_next_block(
+    directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path, kind: type[Any]
+) -> dict[tuple[int, int], tuple[Any, ...]]:
+    """The directives of ``kind`` (gates, tolerances) by the code block that follows each."""
+    found: dict[tuple[int, int], tuple[Any, ...]] = {}
     for position, directive in directives:
-        if isinstance(directive, BlockTolerance):
-            following = [block for block in blocks if block[0] > position]
-            if not following:
-                raise SheetError(
-                    path, directive.line, "tolerance directive is followed by no Python code block"
-                )
-            if following[0] in tolerances:
-                raise SheetError(path, directive.line, "a second tolerance directive for one block")
-            tolerances[following[0]] = directive.tolerance
-    return tolerances
+        if not isinstance(directive, kind):
+            continue
+        following = next((block for block in blocks if block[0] > position), None)
+        if following is None:
+            what = f"{directive.kind} gate" if kind is Gate else "tolerance directive"
+            raise SheetError(path, directive.line, f"{what} is followed by no Python code block")
+        if kind is BlockTolerance and following in found:
+            raise SheetError(path, directive.line, "a second tolerance directive for one block")
+        found[following] = (*found.get(following, ()), directive)
+    return found
 
 
 def _headings(text: str) -> list[tuple[int, str]]:

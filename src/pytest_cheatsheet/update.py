@@ -102,33 +102,27 @@ def short_traceback(message: str) -> str:
     return f"{TRACEBACK_HEADER}\n    ...\n{want_from_output(message)}"
 
 
-def want_from_failure(example: doctest.Example, got: str) -> str:
-    """The expected output for a failed example. Where the old output was a traceback, doctest
-    hands over what was printed followed by the full traceback of the new exception; only the
-    exception's last lines are compared, so only they are written."""
+def update_from_failure(
+    path: str, text: str, line: int, example: doctest.Example, got: str | None, exc_info: Any
+) -> ExpectedOutputUpdate:
+    """The update for a doctest that failed: it printed ``got`` instead of its expected output,
+    or (``got`` None) raised the exception of ``exc_info``. Where the old output was a
+    traceback, doctest hands over what was printed followed by the full traceback of the new
+    exception; only the exception's last lines are compared, so only they are written."""
+    if got is None:
+        new_want = want_from_exception(exc_info)
+        return make_update(path, text, line, example, new_want, new_want)
+    new_want = want_from_output(got)
     if example.exc_msg is not None:
         header = got.rfind(TRACEBACK_HEADER + "\n")
         if header >= 0 and (header == 0 or got[header - 1] == "\n"):
             lines = got[header:].split("\n")[1:]
             # As doctest reads it: the stack ends where a line starts with a letter or digit.
-            for index, line in enumerate(lines):
-                if line[:1].isalnum() or line[:1] == "_":
-                    return short_traceback("\n".join(lines[index:]))
-    return want_from_output(got)
-
-
-def update_from_failure(
-    path: str, text: str, line: int, example: doctest.Example, got: str | None, exc_info: Any
-) -> ExpectedOutputUpdate:
-    """The update for a doctest that failed: it printed ``got`` instead of its expected output,
-    or (``got`` None) raised the exception of ``exc_info``."""
-    if got is None:
-        new_want = want_from_exception(exc_info)
-        return make_update(path, text, line, example, new_want, new_want)
-    new_want = want_from_failure(example, got)
-    return make_update(
-        path, text, line, example, new_want, got if example.exc_msg is None else new_want
-    )
+            starts = [i for i, text in enumerate(lines) if text[:1].isalnum() or text[:1] == "_"]
+            if starts:
+                new_want = short_traceback("\n".join(lines[starts[0] :]))
+        got = new_want  # what the new expected output says was printed
+    return make_update(path, text, line, example, new_want, got)
 
 
 def make_update(
