@@ -18,16 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "cheatsheet").rglob("*.md"))
 
-# Temporary: the torch pages are being fixed on branch `sheets-torch` (issue 24). Remove each
-# entry when that work is merged; a page fixed while still listed fails here as XPASS.
-PAGES_PENDING_FIX = {
-    "cheatsheet/torch/amp.md",
-    "cheatsheet/torch/creation.md",
-    "cheatsheet/torch/indexing.md",
-    "cheatsheet/torch/math.md",
-    "cheatsheet/torch/normalization.md",
-    "cheatsheet/torch/tensor.md",
-}
+# Pages known to render badly, expected to fail here until fixed (a fixed page still listed
+# fails as XPASS). None today: the torch pages were fixed on branch `sheets-torch` (issue 24).
+PAGES_PENDING_FIX: set[str] = set()
 
 # Punctuation after which a line may break inside a Chinese paragraph: the space a browser
 # puts at the break is hidden in the punctuation's own full-width blank.
