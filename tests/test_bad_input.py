@@ -31,7 +31,7 @@ BLOCK = "```python\n>>> 1 + 1\n2\n```\n"
         pytest.param(
             f"# 表\n<!-- cheatsheet: device=cpu -->\n{BLOCK}",
             "bad.md:2: unknown key 'device'; valid keys: devices, dtypes, autocast, written, "
-            "rtol, atol",
+            "torch-defaults, rtol, atol",
             id="unknown-key",
         ),
         pytest.param(

@@ -78,7 +78,8 @@ def test_examples_share_one_namespace_in_file_order(sheets: SheetWriter) -> None
 def test_sybil_directives_skip_clear_namespace_and_invisible_code_keep_working(
     sheets: SheetWriter,
 ) -> None:
-    # As in Sybil, an unconditional skip passes silently; a conditional one reports its reason.
+    # Unlike bare Sybil, an unconditional skip skips, naming its line; a conditional one reports
+    # its reason.
     sheets.write(
         "directives.md",
         """
@@ -115,8 +116,9 @@ def test_sybil_directives_skip_clear_namespace_and_invisible_code_keep_working(
         """,
     )
     result = sheets.run("-rs")
-    result.assert_outcomes(passed=5, skipped=1)
+    result.assert_outcomes(passed=4, skipped=2)
     result.stdout.fnmatch_lines(["SKIPPED * not on the CPU"])
+    result.stdout.fnmatch_lines(["SKIPPED * skipped by a skip directive at line 11"])
 
 
 def test_an_ini_axis_the_code_never_uses_does_not_multiply_runs(sheets: SheetWriter) -> None:

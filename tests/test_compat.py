@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHEET = """
 # Sheet
 
-<!-- cheatsheet: devices=cpu dtypes=float32,float64 -->
+<!-- cheatsheet: devices=cpu dtypes=float32,float64 torch-defaults=on -->
 
 ## Adding
 

@@ -19,7 +19,19 @@ PYTEST_SEAMS = {f"{PACKAGE}.pytest_seam"}
 PLUGIN_MAX_LINES = 150
 CORE = {
     f"{PACKAGE}.{name}"
-    for name in ("formats", "matrix", "checker", "directives", "audit", "update", "isolation")
+    for name in (
+        "formats",
+        "matrix",
+        "checker",
+        "directives",
+        "audit",
+        "update",
+        "isolation",
+        "torch_defaults",
+        "reach",
+        "exercised",
+        "illustrations",
+    )
 }
 
 

@@ -54,6 +54,7 @@ REASONS = {
     "line-drift": "Sybil's line for a doctest in an indented or quoted block drifts; ours is >>>'s",
     "malformed": "a malformed doctest fails only its block; Sybil cannot collect the file",
     "illustration": "code inside a fenced block that is not Python (````markdown) is text, not run",
+    "skip-no-reason": "a skip without a reason skips, naming its line; Sybil counts it passed",
 }
 
 # line, bare Sybil's outcome, the plugin's, the reason where they differ
@@ -67,7 +68,7 @@ TABLES = {
           27 passed   passed
           28 failed   passed   seeded
           32 passed   -        directive-item
-          35 passed   passed
+          35 passed   skipped  skip-no-reason
           38 passed   -        directive-item
           41 failed   passed   namespace
     """,
@@ -132,12 +133,12 @@ TABLES = {
          111 passed   passed
          121 passed   passed
          127 passed   -        directive-item
-         130 passed   passed
+         130 passed   skipped  skip-no-reason
          133 passed   passed
          138 passed   passed
          142 passed   -        directive-item
-         144 passed   passed
-         149 passed   passed
+         144 passed   skipped  skip-no-reason
+         149 passed   skipped  skip-no-reason
          153 passed   -        directive-item
          155 passed   -        directive-item
          158 passed   passed

@@ -129,6 +129,7 @@ def executed(block):
     with Path("executed.txt").open("a") as log:
         log.write(f"{block}\\n")
 
+assert dtype in (torch.float32, torch.float64)
 executed(1)
 ```
 
@@ -348,11 +349,13 @@ def test_a_collection_error_under_xdist_is_reported_once(sheets: SheetWriter) ->
 # -- declared axes multiply ----------------------------------------------------------------------
 
 
-def test_declared_axes_multiply_even_when_the_code_never_names_them(sheets: SheetWriter) -> None:
+def test_declared_axes_multiply_with_torch_defaults_when_the_code_never_names_them(
+    sheets: SheetWriter,
+) -> None:
     sheets.write(
         "sheet.md",
         """\
-        <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float64 -->
+        <!-- cheatsheet: devices=cpu,cuda dtypes=float32,float64 torch-defaults=on -->
 
         ```python
         >>> 1 + 1

@@ -9,7 +9,8 @@ Forms (HTML comments, so GitHub shows nothing)::
     <!-- cheatsheet: tolerance rtol=1e-3 atol=1e-5 -->
 
 The matrix directive also takes ``written=<combination id>`` (the combination the expected
-outputs are written for) and ``rtol=``/``atol=`` (the sheet's tolerance).
+outputs are written for), ``rtol=``/``atol=`` (the sheet's tolerance) and ``torch-defaults=on|off``
+(each combination's dtype and device as torch's defaults while the sheet runs).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ GATE_KINDS = ("requires", "xfail")
 READER_DEFAULTS = "reader-defaults"
 TOLERANCE = "tolerance"
 TOLERANCE_KEYS = ("rtol", "atol")
-MATRIX_KEYS = (*AXES, "written", *TOLERANCE_KEYS)
+TORCH_DEFAULTS = "torch-defaults"
+TORCH_DEFAULTS_VALUES = ("on", "off")
+MATRIX_KEYS = (*AXES, "written", TORCH_DEFAULTS, *TOLERANCE_KEYS)
 PACKAGES = ("torch", "numpy", "python")
 
 
@@ -73,6 +76,7 @@ class MatrixDirective:
     axes: dict[str, tuple[Any, ...]]
     written: str | None = None
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)
+    torch_defaults: bool | None = None  # None: the ini option's
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,23 @@ def parse_directive(text: str, line: int) -> Directive:
         return ReaderDefaults(line)
     if words[0] == TOLERANCE:
         return BlockTolerance(line, parse_tolerance(words[1:], line, "the tolerance directive"))
-    matrix_only = [w for w in words if w.partition("=")[0] in ("written", *TOLERANCE_KEYS)]
+    matrix_only = [
+        w for w in words if w.partition("=")[0] in ("written", TORCH_DEFAULTS, *TOLERANCE_KEYS)
+    ]
     written = None
+    torch_defaults = None
     for word in matrix_only:
         key, _, value = word.partition("=")
+        if key == TORCH_DEFAULTS:
+            if torch_defaults is not None:
+                raise DirectiveError(line, f"{TORCH_DEFAULTS}= is given twice")
+            if value not in TORCH_DEFAULTS_VALUES:
+                raise DirectiveError(
+                    line,
+                    f"unknown {TORCH_DEFAULTS} value {value!r}; "
+                    f"valid: {', '.join(TORCH_DEFAULTS_VALUES)}",
+                )
+            torch_defaults = value == "on"
         if key == "written":
             if written is not None:
                 raise DirectiveError(line, "written= is given twice")
@@ -183,11 +200,17 @@ def parse_directive(text: str, line: int) -> Directive:
                 )
             written = value
     tolerance = parse_tolerance(
-        [w for w in matrix_only if not w.startswith("written=")], line, "the matrix directive"
+        [w for w in matrix_only if w.partition("=")[0] in TOLERANCE_KEYS],
+        line,
+        "the matrix directive",
     )
     axes_words = [w for w in words if w not in matrix_only]
     return MatrixDirective(
-        line, _parse_axes(axes_words, line, allowed=AXES, valid=MATRIX_KEYS), written, tolerance
+        line,
+        _parse_axes(axes_words, line, allowed=AXES, valid=MATRIX_KEYS),
+        written,
+        tolerance,
+        torch_defaults,
     )
 
 

@@ -6,6 +6,7 @@ import builtins
 import decimal
 import logging
 import math
+import operator
 import os
 import random
 import signal
@@ -58,6 +59,7 @@ class GlobalState:
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     numpy: dict[str, Any] = field(default_factory=dict)
     torch: dict[str, Any] = field(default_factory=dict)
+    submodules: list[tuple[ModuleType, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def capture(cls) -> GlobalState:
@@ -77,6 +79,7 @@ class GlobalState:
         state.numpy = _capture_numpy()
         state.torch = _capture_torch()
         state.attributes = _capture_attributes()
+        state.submodules = _capture_submodules()
         return state
 
     def restore(self, warnings: bool = True) -> None:
@@ -93,6 +96,7 @@ class GlobalState:
         if warnings:
             self.warnings_context.__exit__(None, None, None)
         _restore_attributes(self.attributes)
+        _restore_submodules(self.submodules)
         _restore_numpy(self.numpy)
         _restore_torch(self.torch)
 
@@ -188,6 +192,8 @@ def _restore_modules(saved: dict[str, ModuleType], sys_path: list[str]) -> None:
         filename = getattr(module, "__file__", None)
         if filename and not _is_under(Path(filename).resolve(), roots):
             del sys.modules[name]
+        elif getattr(module, "__spec__", None) is None and name.partition(".")[0] not in saved:
+            del sys.modules[name]  # put there by hand (sys.modules["x"] = ...), not imported
     for name, module in saved.items():
         if sys.modules.get(name) is not module:
             sys.modules[name] = module
@@ -243,6 +249,7 @@ def _capture_process() -> dict[str, Any]:
         "signals": {number: signal.getsignal(number) for number in _SIGNALS},
         "timezone": (time.tzname, time.timezone, time.altzone, time.daylight),
         "umask": umask,
+        "int_max_str_digits": _get_int_max_str_digits(),
     }
 
 
@@ -256,6 +263,14 @@ def _restore_process(saved: dict[str, Any]) -> None:
     if hasattr(time, "tzset"):
         time.tzset()  # the C library rereads TZ; a sheet's TZ is gone from os.environ
     os.umask(saved["umask"])
+    digits = saved["int_max_str_digits"]
+    if digits is not None and _get_int_max_str_digits() != digits:
+        sys.set_int_max_str_digits(digits)
+
+
+def _get_int_max_str_digits() -> int | None:
+    getter = getattr(sys, "get_int_max_str_digits", None)  # Python >= 3.11, 3.10.7
+    return getter() if getter is not None else None
 
 
 def _watched_modules() -> dict[str, Any]:
@@ -290,11 +305,45 @@ def _restore_attributes(saved: dict[str, dict[str, Any]]) -> None:
         ):
             continue
         for key in [key for key in now if key not in before]:
-            if not isinstance(now[key], ModuleType):
+            if not isinstance(now[key], ModuleType) and (name, key) not in _RESTORED_BY_TORCH:
                 delattr(owner, key)
         for key, value in before.items():
-            if key not in now or now[key] is not value:
+            if (key not in now or now[key] is not value) and (name, key) not in _RESTORED_BY_TORCH:
                 setattr(owner, key, value)
+
+
+# What torch's own setters keep in its module, set back through them (_restore_torch): before
+# torch 2.3, torch.set_default_device keeps its device mode in torch._GLOBAL_DEVICE_CONTEXT, and
+# putting the old value back would strand that mode on torch's stack.
+_RESTORED_BY_TORCH = frozenset({("torch", "_GLOBAL_DEVICE_CONTEXT")})
+
+
+_WATCHED_PACKAGES = ("torch.", "numpy.")
+
+
+def _capture_submodules() -> list[tuple[ModuleType, dict[str, Any]]]:
+    """Each public submodule of torch and NumPy imported so far (``torch.nn.functional``,
+    ``numpy.fft``; not ``torch._dynamo``, whose globals torch itself changes), with a copy of
+    its attributes: a copy, compared by identity, is what keeps this cheap (about 1 ms)."""
+    return [
+        (module, module.__dict__.copy())
+        for name, module in list(sys.modules.items())
+        if name.startswith(_WATCHED_PACKAGES) and "._" not in name and module is not None
+    ]
+
+
+def _restore_submodules(saved: list[tuple[ModuleType, dict[str, Any]]]) -> None:
+    """Set back the public attributes a sheet replaced or deleted (``torch.nn.functional.relu
+    = ...``); what was added stays (a lazily filled cache is the module's own)."""
+    for module, before in saved:
+        now = module.__dict__
+        # Same length and the same objects in the same order: nothing was set or deleted (a
+        # deleted key set again goes last).
+        if len(now) == len(before) and all(map(operator.is_, now.values(), before.values())):
+            continue
+        for key, value in before.items():
+            if not key.startswith("_") and now.get(key, _UNREADABLE) is not value:
+                now[key] = value
 
 
 def _capture_numpy() -> dict[str, Any]:
@@ -339,6 +388,7 @@ def _capture_torch() -> dict[str, Any]:
         "num_threads": torch.get_num_threads(),
     }
     state["default_device"] = _default_device()
+    state["autocast"] = _autocast_state()
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda_rng"] = torch.cuda.get_rng_state_all()
     return state
@@ -378,12 +428,70 @@ def _restore_torch(saved: dict[str, Any]) -> None:
         torch.set_flush_denormal(saved["flush_denormal"])
     if current["num_threads"] != saved["num_threads"]:
         torch.set_num_threads(saved["num_threads"])
+    if current["autocast"] != saved["autocast"]:
+        _restore_autocast(saved["autocast"])
     torch.set_rng_state(saved["rng"])
     if "cuda_rng" in saved:
         torch.cuda.set_rng_state_all(saved["cuda_rng"])
     if current.get("default_device") != saved.get("default_device"):
         default_device = saved["default_device"]
         torch.set_default_device(None if default_device == torch.device("cpu") else default_device)
+
+
+# The device types torch.autocast knows (torch.is_autocast_enabled refuses others).
+_AUTOCAST_DEVICE_TYPES = (
+    "cpu",
+    "cuda",
+    "xpu",
+    "mps",
+    "hpu",
+    "ipu",
+    "xla",
+    "mtia",
+    "maia",
+    "privateuseone",
+)
+
+
+def _autocast_state() -> dict[str, Any]:
+    """Whether autocast is on and its dtype, per device type, and its cache switch (torch
+    before 2.4 has them for cpu and cuda only, by other names)."""
+    import torch
+
+    state: dict[str, Any] = {"cache": torch.is_autocast_cache_enabled()}
+    for device_type in _AUTOCAST_DEVICE_TYPES:
+        try:
+            state[device_type] = (
+                torch.is_autocast_enabled(device_type),
+                torch.get_autocast_dtype(device_type),
+            )
+        except (AttributeError, TypeError, RuntimeError):
+            continue
+    if "cpu" not in state:  # torch < 2.4
+        state["legacy"] = (
+            torch.is_autocast_enabled(),
+            torch.get_autocast_gpu_dtype(),
+            torch.is_autocast_cpu_enabled(),
+            torch.get_autocast_cpu_dtype(),
+        )
+    return state
+
+
+def _restore_autocast(saved: dict[str, Any]) -> None:
+    import torch
+
+    torch.set_autocast_cache_enabled(saved["cache"])
+    for device_type in _AUTOCAST_DEVICE_TYPES:
+        if device_type in saved:
+            enabled, dtype = saved[device_type]
+            torch.set_autocast_enabled(device_type, enabled)
+            torch.set_autocast_dtype(device_type, dtype)
+    if "legacy" in saved:
+        gpu_enabled, gpu_dtype, cpu_enabled, cpu_dtype = saved["legacy"]
+        torch.set_autocast_enabled(gpu_enabled)
+        torch.set_autocast_gpu_dtype(gpu_dtype)
+        torch.set_autocast_cpu_enabled(cpu_enabled)
+        torch.set_autocast_cpu_dtype(cpu_dtype)
 
 
 def _flush_denormal() -> bool:

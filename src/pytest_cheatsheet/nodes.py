@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import time
 import traceback
@@ -24,6 +25,7 @@ from pytest_cheatsheet.pytest_seam import (
     TerminalRepr,
     Traceback,
     fixture_values,
+    fresh_fixture_values,
     request_fixtures,
     skip_at_item,
 )
@@ -44,8 +46,18 @@ class SheetFile(pytest.File):
 
     def collect(self) -> Iterator[CombinationCollector]:
         settings = self.config.stash[SETTINGS]
+        if format_of(self.path) == "python":
+            # A module under the paths that is not a sheet never stops collection: one with no
+            # example is none, one that cannot be read is skipped, saying why.
+            source = self.path.read_bytes()
+            if b">>>" not in source:
+                return
+            unreadable = _unreadable_module(source)
+            if unreadable is not None:
+                raise pytest.skip.Exception(f"{self.nodeid or self.path}: {unreadable}")
         try:
             sheet = parse_sheet(self.path, settings.sybil_for(self.path))
+            settings.check_reach(sheet)
             written = settings.written_combination(sheet)  # a bad written= fails the sheet here
         except SheetError as error:
             raise self.CollectError(f"{self._relative(error)}: {error.message}") from None
@@ -58,6 +70,8 @@ class SheetFile(pytest.File):
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
         written = settings.written_combination(sheet)
+        torch_defaults = settings.torch_defaults_for(sheet)
+        collapsed = settings.collapse_notes(sheet)
         if not matrix:
             self.no_combination_left = (
                 sheet.matrix.line if sheet.matrix is not None else 1,
@@ -74,10 +88,28 @@ class SheetFile(pytest.File):
                 updates_output=settings.update and combination.id == written.id,
                 check_context=settings.check_context(sheet, combination),
                 audit=settings.audit,
+                torch_defaults=torch_defaults,
+                collapsed=collapsed,
             )
 
     def _relative(self, error: SheetError) -> str:
         return f"{self.nodeid or self.path}:{error.line}"
+
+
+def _unreadable_module(source: bytes) -> str | None:
+    """Why a module's docstrings cannot be read (Sybil reads a module as UTF-8 and parses it as
+    this Python does), else None."""
+    try:
+        text = source.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = source.count(b"\n", 0, error.start) + 1
+        return f"not valid UTF-8 at line {line}, which Sybil reads modules as: not run"
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError) as error:
+        where = f" at line {error.lineno}" if isinstance(error, SyntaxError) else ""
+        return f"not a Python 3 module ({type(error).__name__}{where}): not run"
+    return None
 
 
 class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-defined]
@@ -122,8 +154,16 @@ def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[st
 def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
     """A sheet error (a failing directive, a block that cannot run) is a failure even under an
     xfail gate: the gate expects the example's code to fail, not the sheet to be broken; so is
-    an example of an xfail block that passed."""
-    if isinstance(error, (SheetError, PassedUnderXfail)) and hasattr(report, "wasxfail"):
+    an example of an xfail block that passed, a block stopped by pytest.fail or a timeout, and
+    any error setting an example up (a namespace hook, a fixture, a module that cannot be
+    imported), which is an error."""
+    if not hasattr(report, "wasxfail"):
+        return
+    stopped = isinstance(error, pytest.fail.Exception) and not isinstance(
+        error,
+        pytest.xfail.Exception,  # a subclass: the sheet's own pytest.xfail()
+    )
+    if report.when == "setup" or stopped or isinstance(error, (SheetError, PassedUnderXfail)):
         report.outcome = "failed"
         del report.wasxfail
 
@@ -157,11 +197,15 @@ class CombinationCollector(pytest.Collector):
         updates_output: bool = False,
         check_context: CheckContext | None = None,
         audit: bool = False,
+        torch_defaults: bool = False,
+        collapsed: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.torch_defaults = torch_defaults
+        self.collapsed = collapsed  # notes on the axes that run once: the code never reads them
         self.written_combination = written_combination or combination
         self.runner = CombinationRunner(
             sheet,
@@ -171,6 +215,7 @@ class CombinationCollector(pytest.Collector):
             prepare_namespace=self._prepare_namespace,
             check_context=check_context,
             audit=audit,
+            torch_defaults=torch_defaults,
         )
         registered = self.config.getini("markers")
         for marker in combination.markers:
@@ -191,6 +236,7 @@ class CombinationCollector(pytest.Collector):
             groups = [(step,) for step in self.sheet.examples]
         else:
             groups = self.sheet.blocks
+        self.runner.item_starts = frozenset(steps[0].index for steps in groups)
         for steps in groups:
             yield BlockItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
@@ -241,6 +287,12 @@ class BlockItem(pytest.Item):
                     "written_combination": parent.written_combination.id,
                     "examples": [[each.line, each.heading] for each in steps],
                     "claims": [claims_of(parent.sheet)[each.line] for each in steps],
+                    **({"collapsed": list(parent.collapsed)} if parent.collapsed else {}),
+                    **(
+                        {"dtype": parent.combination.dtype or "float32"}
+                        if parent.torch_defaults
+                        else {}
+                    ),
                 },
             )
         )
@@ -268,6 +320,12 @@ class BlockItem(pytest.Item):
             raise self.gate_skip
         self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
 
+    def _fresh_fixture_values(self) -> Mapping[str, Any]:
+        """New function-scoped fixture values, the item's own from now on (see runner.run)."""
+        names = self.config.stash[SETTINGS].fixtures
+        self.fixture_values = fresh_fixture_values(self, names) if names else {}
+        return self.fixture_values
+
     def runtest(self) -> None:
         """Run the block's examples in order; each one runs whatever the earlier ones did, as
         when each is its own item. The first failure is the item's."""
@@ -277,8 +335,12 @@ class BlockItem(pytest.Item):
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failures = []
         with runner.resumed():
-            for step in self.steps:
-                error = self._run_step(runner, step)
+            for position, step in enumerate(self.steps):
+                try:
+                    error = self._run_step(runner, step)
+                except STOPS as stop:
+                    self._record_unfinished(step, stop, self.steps[position + 1 :])
+                    raise
                 if error is not None:
                     self.failures.append((step, error))
         self.failing_step, first_failure = self.failures[0] if self.failures else (None, None)
@@ -299,22 +361,44 @@ class BlockItem(pytest.Item):
         self.results.append(result)
         started = time.perf_counter()
         try:
-            runner.run(step, self.fixture_values)
+            runner.run(step, self.fixture_values, self._fresh_fixture_values)
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))
-        except STOPS:  # Ctrl-C, pytest.exit, a timeout: the block stops here
+        except pytest.xfail.Exception as xfail:  # a sheet's pytest.xfail(): the item xfails
+            result.update(outcome="xfailed", reason=str(xfail))
+            return xfail
+        except STOPS as stop:  # Ctrl-C, pytest.exit, pytest.fail, a timeout: the block stops
+            result.update(outcome="failed", **failure_data(stop))
             raise
         except BaseException as error:
             result.update(outcome="failed", **failure_data(error))
             return error
         finally:
             result["duration"] = time.perf_counter() - started
+            if runner.exercised is not None:
+                result.update(exercised=runner.exercised, block=runner.exercised_block)
             for update in runner.take_updates():
                 self.user_properties.append((UPDATE_PROPERTY, update.as_property()))
             if runner.audit:
                 result["audit"] = runner.audit_of(step)
         return None
+
+    def _record_unfinished(
+        self, stopped: Step, stop: BaseException, rest: tuple[Step, ...]
+    ) -> None:
+        """The examples of the block after the one that stopped it never ran: failed, never
+        passed, with the reason."""
+        why = failure_data(stop)["reason"]
+        for step in rest:
+            self.results.append(
+                {
+                    "line": step.line,
+                    "outcome": "failed",
+                    "reason": f"did not run: the block stopped at line {stopped.line} ({why})",
+                    "duration": 0.0,
+                }
+            )
 
     def _judge_expected_failures(
         self, first_failure: BaseException | None, broken: set[int]

@@ -4,6 +4,7 @@ paths and the code-block languages. A bad value is a usage error naming the opti
 from __future__ import annotations
 
 import glob
+import os
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,12 +67,40 @@ class SheetPaths:
         )
 
 
+def path_words(value: Any, rootpath: Path) -> list[str]:
+    """The entries of ``cheatsheet_paths``: each TOML list entry or ini line that names a path
+    (a folder ``user guide``, spaces included) is that path; any other is split as
+    :func:`words` splits (``docs,README.md``)."""
+    source = "ini option cheatsheet_paths"
+    entries = [value] if isinstance(value, str) else value
+    found = []
+    for entry in entries if isinstance(entries, (list, tuple)) else [entries]:
+        if isinstance(entry, str) and entry.strip() and _names_a_path(entry.strip(), rootpath):
+            found.append(entry.strip())
+        else:
+            found += words([entry], source)
+    return found
+
+
+def _names_a_path(entry: str, rootpath: Path) -> bool:
+    if _GLOB_CHARACTERS.search(entry):
+        return bool(glob.glob(str(rootpath / entry), recursive=True))
+    return (rootpath / entry).exists()
+
+
 def sheet_paths(entries: Sequence[str], rootpath: Path) -> SheetPaths:
     """Resolve folders, files and globs relative to ``rootpath``; the default folder may be
-    absent, a path the user names may not."""
+    absent, a path the user names may not, nor may it lie outside the rootdir (pytest would
+    collect nothing there)."""
     source = "ini option cheatsheet_paths"
     folders: list[Path] = []
     files: set[Path] = set()
+    for entry in entries:
+        if not Path(os.path.normpath(rootpath / entry)).is_relative_to(rootpath):
+            raise pytest.UsageError(
+                f"{source}: {entry!r} is outside the rootdir {rootpath}, where pytest collects "
+                "nothing: move the configuration file up, or name the folder on the command line"
+            )
     for entry in entries or DEFAULT_PATHS:
         if _GLOB_CHARACTERS.search(entry):
             matches = [Path(match) for match in glob.glob(str(rootpath / entry), recursive=True)]
@@ -150,6 +179,12 @@ def fixture_names(entries: Iterable[str]) -> tuple[str, ...]:
             raise pytest.UsageError(
                 f"ini option cheatsheet_fixtures: {entry!r} is not a fixture name "
                 "(a Python identifier, e.g. tmp_path)"
+            )
+        if entry in ("device", "dtype", "autocast"):
+            raise pytest.UsageError(
+                f"ini option cheatsheet_fixtures: {entry!r} is a name each combination sets "
+                "(device, dtype, autocast): a fixture of that name would run every combination "
+                "on its value; give the fixture another name"
             )
         if entry not in names:
             names.append(entry)
@@ -233,6 +268,14 @@ def add_options(parser: pytest.Parser) -> None:
             "(default: the dtype's, as torch.testing)",
             default="",
         )
+    parser.addini(
+        "cheatsheet_torch_defaults",
+        "run each combination with its dtype and device as torch's defaults "
+        "(torch.set_default_dtype, torch.set_default_device), so code that names neither "
+        "runs per combination (default: false)",
+        type="bool",
+        default=False,
+    )
     lines(
         "cheatsheet_autocast_dtype",
         "dtype autocast lowers to (default: float16 on cuda, bfloat16 on cpu)",

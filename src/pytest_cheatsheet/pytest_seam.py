@@ -55,6 +55,30 @@ def fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, Any]:
     return {name: funcargs[name] for name in names}
 
 
+def fresh_fixture_values(item: pytest.Item, names: Sequence[str]) -> dict[str, Any]:
+    """Tear down the function-scoped fixtures ``item`` set up and set them up anew: the values
+    another item would get (a block replayed as set-up gets its own, as when it runs alone)."""
+    if not names:
+        return {}
+    request: Any = item._request  # type: ignore[attr-defined]
+    # TopRequest._fixture_defs (undocumented): the fixtures it set up, dependencies first.
+    active = [
+        (name, fixturedef)
+        for name, fixturedef in request._fixture_defs.items()
+        if name != "request" and fixturedef.scope == "function"
+    ]
+    # What the item's stash holds (Stash._storage, undocumented) stays for its own teardown:
+    # tmp_path's teardown takes the item's results out of it.
+    stashed = dict(item.stash._storage)
+    for name, fixturedef in reversed(active):
+        fixturedef.finish(request)  # undocumented: runs the fixture's teardown
+        del request._fixture_defs[name]
+    for key, value in stashed.items():
+        item.stash._storage.setdefault(key, value)
+    item.funcargs.clear()  # type: ignore[attr-defined]
+    return fixture_values(item, names)
+
+
 def skip_at_item(reason: str) -> BaseException:
     """A skip reported at the item's location (as a skip marker's is), not where it was raised."""
     return pytest.skip.Exception(reason, _use_item_location=True)

@@ -37,7 +37,10 @@ class Recorder:
             if problem is not None:
                 raise pytest.UsageError(f"--cheatsheet-report={report_path}: {problem}")
         self.tally = Tally()
-        self.report = Report() if report_path is not None else None
+        # One record per example and combination, its last attempt's: the JSON report's and
+        # the summary table's, so that both count the same (reruns once, an interrupted or
+        # crashed example as an error).
+        self.report = Report()
         self.report_path = report_path
         self.report_error = ""
         self.updates: list[ExpectedOutputUpdate] = []
@@ -49,8 +52,7 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.add(report)
-        if self.report is not None:
-            self.report.add(report)
+        self.report.add(report)
         properties = example_properties(report)
         if properties is None or "written_combination" not in properties:
             return
@@ -80,7 +82,7 @@ class Recorder:
                 self.update_outcome = apply_updates(self.updates, session.config.rootpath)
             except Exception as error:  # the report and the summary must still come
                 self.update_outcome.refused.append(f"{type(error).__name__}: {error}")
-        if self.report is not None and self.report_path is not None:
+        if self.report_path is not None:
             try:
                 self.report.write(self.report_path, sorted(self.tally.devices))
             except Exception as error:
@@ -119,12 +121,21 @@ class Recorder:
                 terminalreporter.write_line(
                     f"{relative}: lines {', '.join(map(str, changed_lines))}"
                 )
+        self.tally.count(self.report.records.values())
         lines = self.tally.lines()
         if lines:
             terminalreporter.write_sep("=", "cheatsheet: what was verified")
             terminalreporter.write_line(environment_line(environment(sorted(self.tally.devices))))
             for line in lines:
                 terminalreporter.write_line(line)
+        if collapsed := self.tally.collapse_lines():
+            terminalreporter.write_sep("=", "cheatsheet: axes run once")
+            for line in collapsed:
+                terminalreporter.write_line(line, yellow=True)
+        if not_exercised := self.tally.not_exercised():
+            terminalreporter.write_sep("=", "cheatsheet: not exercised")
+            for line in not_exercised:
+                terminalreporter.write_line(line, yellow=True)
         if self.no_combination:
             terminalreporter.write_sep("=", "cheatsheet: sheets left nothing to run")
             for sheet, reason in sorted(self.no_combination.items()):

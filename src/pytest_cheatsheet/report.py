@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 3
 MAX_REASON = 500
+OPTIONAL_KEYS = ("audit", "exercised")  # left out of a record where they are None
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
 
 
@@ -73,6 +74,9 @@ class Record:
     expected: str | None = None
     printed: str | None = None
     audit: dict[str, Any] | None = None  # with --cheatsheet-audit: how strong its check is
+    # With torch defaults on: whether the example made a tensor of its combination's dtype on
+    # its device.
+    exercised: bool | None = None
     device: str = ""
     claim: str = ""
     block: int = 0
@@ -121,6 +125,8 @@ class Report:
                 record.duration += result.get("duration", 0.0)
                 if isinstance(result.get("audit"), dict):
                     record.audit = result["audit"]
+                if "exercised" in result:
+                    record.exercised = bool(result["exercised"])
             elif index == 0:
                 record.duration += report.duration  # set-up and teardown: the block's first
             if outcome is None:
@@ -152,7 +158,7 @@ class Report:
                 {
                     key: value
                     for key, value in asdict(record).items()
-                    if value is not None or key != "audit"
+                    if value is not None or key not in OPTIONAL_KEYS
                 }
                 for record in self.records.values()
             ],

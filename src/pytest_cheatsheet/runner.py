@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import unittest
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from pytest_cheatsheet.audit import audit_output, checks_nothing
 from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.exercised import TensorWatch
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -22,6 +24,7 @@ from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.output_checker import TensorOutputChecker
 from pytest_cheatsheet.seam import BlockFailure, DoctestMismatch, DoctestRaised, Run, region_source
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
+from pytest_cheatsheet.torch_defaults import apply_torch_defaults
 from pytest_cheatsheet.update import ExpectedOutputUpdate, update_from_failure
 
 # What stops the set-up of an example instead of counting as an earlier example's failure:
@@ -62,8 +65,22 @@ class CombinationRunner:
         prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
         check_context: CheckContext | None = None,
         audit: bool = False,
+        torch_defaults: bool = False,
     ) -> None:
         self.prepare_namespace = prepare_namespace
+        self.torch_defaults = torch_defaults
+        # With torch defaults on: whether the code block of the example last run had made a
+        # tensor of the combination's dtype on its device (None: not watched). A block is
+        # watched until it has: the watch costs each torch call the block makes.
+        self.watch = (
+            TensorWatch(combination.dtype or "float32", combination.target_device)
+            if torch_defaults
+            else None
+        )
+        self.exercised: bool | None = None
+        self.exercised_block: int | None = None  # that block's line (its first example's)
+        self._exercised_blocks: set[int] = set()  # their lines, in this run
+        self._block_of = {step.index: block[0].line for block in sheet.blocks for step in block}
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -79,6 +96,9 @@ class CombinationRunner:
         self._state: GlobalState | None = None
         self._random = RandomStreams()
         self._froze_gc = False
+        # The first step of each item (set by the collector): where a replay hands out fresh
+        # function-scoped fixture values.
+        self.item_starts: frozenset[int] = frozenset()
         runnable = [step.index for step in sheet.examples if self._gate_reason(step) is None]
         self._last_example = runnable[-1] if runnable else -1
         self._owners = _directive_owners(sheet, set(runnable))
@@ -115,6 +135,9 @@ class CombinationRunner:
     def _open_namespace(self) -> None:
         seed_everything()
         self._random.capture()
+        if self.torch_defaults:  # GlobalState restores torch's own when the run ends
+            apply_torch_defaults(self.combination.dtype, self.combination.target_device)
+        self._exercised_blocks = set()
         if self.document is not None:
             self.document.close()
         self.document = Run(
@@ -126,9 +149,16 @@ class CombinationRunner:
             self.document.namespace.update(self.combination.namespace())
         self.next_index = 0
 
-    def run(self, step: Step, names: Mapping[str, Any] | None = None) -> None:
+    def run(
+        self,
+        step: Step,
+        names: Mapping[str, Any] | None = None,
+        refresh: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
         """Run ``step``, first running the steps before it that have not run in this process;
-        ``names`` (the item's fixtures) are bound in the namespace first.
+        ``names`` (the item's fixtures) are bound in the namespace first. ``refresh`` gives
+        fresh function-scoped fixture values: each earlier item replayed gets its own, and the
+        item asked for new ones after them, as when each runs as an item of its own.
 
         An earlier step run as set-up has no outcome of its own, except a failing directive: it
         fails the first example after it that runs, and only that one, however the examples are
@@ -146,12 +176,21 @@ class CombinationRunner:
         if names:
             assert self.document is not None
             self.document.namespace.update(names)
+        replayed = False
         while self.next_index < step.index:
             earlier = self.sheet.steps[self.next_index]
             self.next_index += 1  # a step that fails as set-up is not replayed again
+            if refresh is not None and earlier.index in self.item_starts:
+                assert self.document is not None
+                self.document.namespace.update(refresh())
+                replayed = True
             self._replay(earlier, step)
+        if replayed and refresh is not None:
+            assert self.document is not None
+            self.document.namespace.update(refresh())
         self.next_index = step.index + 1
         self.take_updates()
+        self.exercised = None
         if step.index != self._last_example:
             self._evaluate(step)
             return
@@ -225,6 +264,8 @@ class CombinationRunner:
                 self.document.evaluate(earlier.index, gated=gated)
             else:
                 self._evaluate(earlier)
+        except pytest.xfail.Exception:  # a subclass of pytest.fail's: the example's outcome
+            pass
         except STOPS:
             raise
         except BaseException:
@@ -238,6 +279,8 @@ class CombinationRunner:
                 self.document.evaluate(step.index)
             except SheetError:
                 raise
+            except unittest.SkipTest:
+                return  # a clear-namespace inside a skipped range does not act, as in Sybil
             except Exception as error:
                 self.document.forget_skip_state(step.index)
                 raise SheetError(
@@ -252,7 +295,7 @@ class CombinationRunner:
         checker = TensorOutputChecker(check)
         checker.passed = [] if self.audit else None
         self.audits = []
-        with self._autocast():
+        with self._autocast(), self._watching(step):
             try:
                 self.document.evaluate(step.index, checker=checker)
             except BlockFailure as failure:
@@ -278,6 +321,23 @@ class CombinationRunner:
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.
                     self.document.namespace.update(self.combination.namespace())
+
+    @contextlib.contextmanager
+    def _watching(self, step: Step) -> Iterator[None]:
+        """Watch an example for a tensor of the combination's dtype on its device, unless its
+        block has made one already."""
+        block = self.exercised_block = self._block_of.get(step.index, step.line)
+        if self.watch is None or block in self._exercised_blocks:
+            self.exercised = None if self.watch is None else True
+            yield
+            return
+        try:
+            with self.watch.watching():
+                yield
+        finally:
+            self.exercised = self.watch.made
+            if self.watch.made:
+                self._exercised_blocks.add(block)
 
     @contextlib.contextmanager
     def _autocast(self) -> Iterator[None]:

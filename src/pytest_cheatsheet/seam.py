@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import pytest
 import sybil
 from sybil import Document, Example, Region, Sybil
 from sybil.document import PythonDocStringDocument
@@ -48,6 +49,12 @@ from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 from sybil.python import import_path
 
 from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
+from pytest_cheatsheet.illustrations import (
+    indented_code_spans,
+    inside,
+    literal_block_spans,
+    python_comments,
+)
 
 # Sybil's names the layers above use (the seam's own names are public as they are).
 __all__ = ["Document", "Example", "Region", "Sybil", "SybilFailure", "SybilOutputChecker"]
@@ -210,6 +217,10 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: Any
     ) -> None:
         error_type, error, tb = exc_info
+        if isinstance(error, _OUTCOMES):
+            # As pytest's doctest runner does: pytest.skip() skips the example, pytest.fail(),
+            # pytest.exit() and pytest-timeout's timeout end the block; none is its output.
+            raise error
         self.raised = error
         tb = tb.tb_next if tb is not None else None  # drop doctest's own frame
         lines = traceback.format_exception(error_type, error, tb)
@@ -218,6 +229,15 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
             "".join(lines),
         )
         out("Exception raised:\n" + textwrap.indent(text, "    "))
+
+
+# What pytest raises to end a test (skip, fail, exit, xfail; pytest-timeout's timeout is a fail).
+_OUTCOMES = (
+    pytest.skip.Exception,
+    pytest.fail.Exception,
+    pytest.exit.Exception,
+    pytest.xfail.Exception,
+)
 
 
 class SheetDocTestEvaluator:
@@ -385,6 +405,26 @@ class _CodeBlockParser(PythonCodeBlockParser):
         self.codeblock_parser = blocks(languages, SheetCodeEvaluator())
 
 
+class _LineSkipper(Skipper):
+    """Sybil's skip, except that a directive without a reason skips what it covers, naming its
+    line, where bare Sybil leaves those examples unrun and reported as passed."""
+
+    def install(self, example: Example, state: Any, reason: str | None) -> None:
+        # Skipper.install and SkipState.exception are undocumented: where Sybil's skip keeps
+        # what the examples it covers raise.
+        super().install(example, state, reason)
+        if not reason:
+            state.exception = unittest.SkipTest(
+                f"skipped by a skip directive at line {example.line}"
+            )
+
+
+def _skips(parser: Any) -> Any:
+    # AbstractSkipParser.skipper is undocumented: the evaluator it gives its regions.
+    parser.skipper = _LineSkipper(parser.directive)
+    return parser
+
+
 class _ClearNamespaceParser(MystClearNamespaceParser):
     """Sybil's ``clear-namespace`` parser, with the combination's names kept."""
 
@@ -420,21 +460,21 @@ def make_sybil(
     if format == "python":
         parsers = [
             _sheet_doctests(RestDocTestParser(), doctest_optionflags),
-            RestSkipParser(),
+            _skips(RestSkipParser()),
             _RestClearNamespaceParser(),
         ]
     elif format == "rest":
         parsers = [
             _RestCodeBlockParser(doctest_optionflags, languages),
             _sheet_doctests(RestDocTestParser(), doctest_optionflags),
-            RestSkipParser(),
+            _skips(RestSkipParser()),
             _RestClearNamespaceParser(),
         ]
     else:
         parsers = [
             _CodeBlockParser(doctest_optionflags, languages),
             _sheet_doctests(MystDocTestDirectiveParser(), doctest_optionflags),
-            MystSkipParser(),
+            _skips(MystSkipParser()),
             _ClearNamespaceParser(),
         ]
     return Sybil(
@@ -513,10 +553,15 @@ def _parse(text: str, path: str, sybil: Sybil) -> Document:
     fences = _Fences(text, _languages(sybil))
     for start, docstring in _texts(text, sybil):
         part = Document(docstring, path)
+        shown = shown_text(docstring, sybil.name, _languages(sybil))
         # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
         # sheet's text is already read (and checked).
         for parser in sybil.parsers:
             for region in parser(part):
+                if inside(region.start, shown) and (
+                    sybil.name == "markdown" or not isinstance(region.parsed, doctest.Example)
+                ):
+                    continue  # shown in a literal block; a reST doctest there still runs
                 region.start += start
                 region.end += start
                 if not fences.is_live(region):
@@ -675,7 +720,10 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
         doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
     spans.update((region.start, region.end) for region in doctest_directive(document))
     illustrations = _Fences(document.text, _languages(sybil)).illustrations
-    spans = {span for span in spans if not _inside(span[0], illustrations)}
+    shown = shown_text(document.text, sybil.name, _languages(sybil))
+    spans = {
+        span for span in spans if not _inside(span[0], illustrations) and not inside(span[0], shown)
+    }
     return sorted(spans)
 
 
@@ -692,22 +740,40 @@ def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
     )
 
 
+def shown_text(text: str, format: str, languages: Collection[str]) -> list[tuple[int, int]]:
+    """The spans of ``text`` (a sheet, or a module's docstring) that show text, not mean it:
+    Markdown's indented code blocks, reST's literal blocks (a docstring is reST)."""
+    if format == "markdown":
+        return indented_code_spans(text, [(start, end) for start, end, _ in fenced_blocks(text)])
+    return literal_block_spans(text, languages)
+
+
 def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
     """(position, text) of every ``<!-- name: ... -->`` comment; raises ParseError for one that
-    is not closed."""
+    is not closed. In a Python module, every ``# name: ...`` comment (a line of a docstring is
+    no comment)."""
     if document.path.endswith(".py"):
-        for match in re.finditer(rf"^[ \t]*#[ \t]*{name}:(.*)$", document.text, re.MULTILINE):
-            yield match.start(), match.group(1)
+        pattern = re.compile(rf"#[ \t]*{name}:(.*)$")
+        comments = python_comments(document.text)
+        if comments is None:  # it does not tokenize: its lines, as written
+            pattern = re.compile(rf"^[ \t]*#[ \t]*{name}:(.*)$", re.MULTILINE)
+            comments = [(0, document.text)]
+        for position, comment in comments:
+            for match in pattern.finditer(comment):
+                yield position + match.start(), match.group(1)
         return
     lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
     fences = _Fences(document.text).all
+    shown = shown_text(
+        document.text, "rest" if document.path.endswith(".rst") else "markdown", DEFAULT_LANGUAGES
+    )
     try:
         for lexer in lexers:
             for region in lexer(document):
-                if not _inside(region.start, fences):
+                if not _inside(region.start, fences) and not inside(region.start, shown):
                     found.append(
                         (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
                     )

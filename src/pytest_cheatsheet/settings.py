@@ -26,16 +26,20 @@ from pytest_cheatsheet.matrix import (
     split_values,
 )
 from pytest_cheatsheet.options import (
+    DEFAULTS,
     SheetPaths,
     fixture_names,
     ini_words,
     item_granularity,
     languages,
     narrowed_away,
+    path_words,
     sheet_paths,
 )
+from pytest_cheatsheet.reach import collapse_notes, multiplied_axes, unread_declared_axis
 from pytest_cheatsheet.seam import Sybil
 from pytest_cheatsheet.sheet import Sheet, SheetError, make_sybil
+from pytest_cheatsheet.torch_defaults import torch_defaults_problem
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class Settings:
     items: str = "block"  # one item per code block, or per example ("example")
     audit: bool = False
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
+    torch_defaults: bool = False  # the ini's cheatsheet_torch_defaults
+    configured_axes: frozenset[str] = frozenset()  # the axes the ini sets (not the plugin's)
 
     def collects(self, path: Path) -> bool:
         return format_of(path) is not None and self.paths.collects(path)
@@ -78,11 +84,43 @@ class Settings:
     def axes_for(self, sheet: Sheet) -> Axes:
         return self.declared_axes(sheet).narrowed(self.narrowing)
 
+    def torch_defaults_for(self, sheet: Sheet) -> bool:
+        """Whether each combination runs the sheet with its dtype and device as torch's
+        defaults: the sheet's ``torch-defaults=`` over the ini option."""
+        if sheet.matrix is not None and sheet.matrix.torch_defaults is not None:
+            return sheet.matrix.torch_defaults
+        return self.torch_defaults
+
     def multiplied_axes(self, sheet: Sheet) -> frozenset[str]:
-        """The axes that multiply the sheet's runs: those it declares in its matrix directive,
-        and the ini default axes its code reads (an unread ini axis runs once)."""
+        """The axes that multiply the sheet's runs: every axis with torch defaults on, else
+        those it declares in its matrix directive and the ini axes its code reads (an unread
+        ini axis runs once)."""
         declared = frozenset(sheet.matrix.axes) if sheet.matrix is not None else frozenset()
-        return sheet.used_axes | declared
+        return multiplied_axes(declared, sheet.used_axes, self.torch_defaults_for(sheet))
+
+    def check_reach(self, sheet: Sheet) -> None:
+        """Raise SheetError where a combination would not run differently from another (an
+        axis the sheet declares and never reads), or where torch cannot take its dtypes and
+        devices as defaults."""
+        line = sheet.matrix.line if sheet.matrix is not None else 1
+        declared = sheet.matrix.axes if sheet.matrix is not None else {}
+        torch_defaults = self.torch_defaults_for(sheet)
+        problem = unread_declared_axis(declared, sheet.used_axes, torch_defaults)
+        if problem is None and torch_defaults and sheet.examples:
+            axes = self.axes_for(sheet)
+            problem = torch_defaults_problem(axes.dtypes, axes.devices)
+        if problem is not None:
+            raise SheetError(sheet.path, line, problem)
+
+    def collapse_notes(self, sheet: Sheet) -> tuple[str, ...]:
+        """Notes on the axes of several values the ini sets that run once: the code never reads
+        them (the plugin's own default devices, cpu and cuda, go without a note)."""
+        axes = self.axes_for(sheet)
+        values = {"devices": axes.devices, "dtypes": axes.dtypes}
+        return collapse_notes(
+            {axis: values[axis] for axis in values if axis in self.configured_axes},
+            self.multiplied_axes(sheet),
+        )
 
     def written_combination(self, sheet: Sheet) -> Combination:
         """The combination the sheet's expected outputs are written for: its first declared
@@ -155,7 +193,9 @@ def settings_from_config(config: pytest.Config) -> Settings:
     sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
     return Settings(
         rootpath=config.rootpath,
-        paths=sheet_paths(ini_words(config, "cheatsheet_paths"), config.rootpath),
+        paths=sheet_paths(
+            path_words(config.getini("cheatsheet_paths"), config.rootpath), config.rootpath
+        ),
         axes=Axes(**defaults),
         narrowing=narrowing,
         autocast_dtype=autocast_dtype,
@@ -166,6 +206,12 @@ def settings_from_config(config: pytest.Config) -> Settings:
         items=item_granularity(config),
         audit=config.getoption("cheatsheet_audit"),
         tolerance=_ini_tolerance(config),
+        torch_defaults=config.getini("cheatsheet_torch_defaults"),
+        configured_axes=frozenset(
+            axis
+            for axis in AXES
+            if ini_words(config, f"cheatsheet_{axis}") != split_values(DEFAULTS[axis])
+        ),
     )
 
 

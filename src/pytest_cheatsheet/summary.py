@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,9 @@ FAILURE_PROPERTY = "cheatsheet_failure"
 # failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
 RESULTS_PROPERTY = "cheatsheet_results"
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+# The summary's column, with torch defaults on: the code blocks that made a tensor of the
+# combination's dtype on its device.
+EXERCISED = "exercised"
 
 
 def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -88,34 +92,101 @@ def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 @dataclass
 class Tally:
-    """Outcome counts per combination id, and the skip reasons seen."""
+    """Outcome counts per combination id, and the skip reasons seen, of each example's last
+    record (the JSON report's records: the table and the report count the same things); with
+    torch defaults on, which blocks exercised each combination (made a tensor of its dtype on
+    its device).
+    """
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     skip_reasons: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     devices: set[str] = field(default_factory=set)
+    # (sheet, combination) -> {block line: whether it exercised it}; and its dtype and device,
+    # for the note on a combination no block exercised.
+    exercised: dict[tuple[str, str], dict[int, bool]] = field(default_factory=dict)
+    watched: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    collapsed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sheet -> its notes
 
     def add(self, report: pytest.TestReport) -> None:
+        """Note the device of the item ``report`` is about (for the environment line), its
+        sheet's collapse notes, and which blocks exercised its combination."""
         properties = example_properties(report)
+        if properties is not None:
+            self.devices.add(properties.get("device") or "cpu")
+        if properties is None:
+            return
         outcome = outcome_of(report)
-        if properties is None or outcome is None:
+        if outcome is None:
             return
         combination = str(properties["combination"])
-        self.devices.add(properties.get("device") or "cpu")
-        for _, _, each, result in example_results(report, outcome):
-            self.counts[combination][each] += 1
-            if each == "skipped":
-                reason = result["reason"] if result is not None else skip_reason(report)
-                self.skip_reasons[combination][reason] += 1
+        sheet = str(properties.get("sheet"))
+        if properties.get("collapsed"):
+            self.collapsed[sheet] = tuple(properties["collapsed"])
+        for _, _, _, result in example_results(report, outcome):
+            if result is not None and "exercised" in result:
+                key = (sheet, combination)
+                blocks = self.exercised.setdefault(key, {})
+                block = int(result.get("block") or result["line"])
+                blocks[block] = blocks.get(block, False) or bool(result["exercised"])
+                self.watched[key] = (
+                    str(properties.get("dtype")),
+                    str(properties.get("device") or "cpu"),
+                )
+
+    def count(self, records: Iterable[Any]) -> None:
+        """Count ``records`` (each with ``combination``, ``outcome`` and ``reason``): one per
+        example and combination, its last attempt's outcome."""
+        self.counts.clear()
+        self.skip_reasons.clear()
+        for record in records:
+            self.counts[record.combination][record.outcome] += 1
+            if record.outcome == "skipped":
+                self.skip_reasons[record.combination][record.reason] += 1
+
+    def exercised_by_combination(self) -> dict[str, list[int]]:
+        """Per combination: [blocks watched, blocks that exercised it]."""
+        totals: dict[str, list[int]] = {}
+        for (_, combination), blocks in self.exercised.items():
+            counts = totals.setdefault(combination, [0, 0])
+            counts[0] += len(blocks)
+            counts[1] += sum(blocks.values())
+        return totals
+
+    def not_exercised(self) -> list[str]:
+        """A line per sheet and combination of which no watched block made a tensor of the
+        combination's dtype on its device: its passes verify nothing of that dtype."""
+        lines = []
+        for (sheet, combination), blocks in sorted(self.exercised.items()):
+            if not any(blocks.values()):
+                dtype, device = self.watched[sheet, combination]
+                lines.append(
+                    f"{sheet} [{combination}]: no block made a {dtype} tensor on {device}; "
+                    f"its passes verify nothing of {dtype}"
+                )
+        return lines
+
+    def collapse_lines(self) -> list[str]:
+        return [
+            f"{sheet}: {note}" for sheet, notes in sorted(self.collapsed.items()) for note in notes
+        ]
 
     def lines(self) -> list[str]:
         if not self.counts:
             return []
         width = max(len("combination"), *(len(name) for name in self.counts))
         header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in OUTCOMES)
+        exercised = self.exercised_by_combination()
+        if exercised:
+            header += f"  {EXERCISED:>9}"
         lines = [header]
         for name in sorted(self.counts):
             counts = self.counts[name]
             row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
+            if exercised:
+                watched, made = exercised.get(name, (0, 0))
+                row += f"  {made if watched else '-':>9}"
+                if watched and not made:
+                    row += "  (not exercised)"
             reasons = self.skip_reasons.get(name)
             if reasons:
                 (reason, _), others = reasons.most_common(1)[0], len(reasons) - 1
