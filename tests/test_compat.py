@@ -721,8 +721,6 @@ REST = """\
 Title
 =====
 
-.. cheatsheet: devices=cpu dtypes=float32,float64
-
 Gated on an old torch, said in words.
 
 .. cheatsheet: requires torch<2.0
@@ -744,8 +742,6 @@ MODULE = '''\
 >>> double(2)
 4
 """
-
-# cheatsheet: devices=cpu dtypes=float32
 
 
 def double(x):
@@ -771,7 +767,7 @@ def test_an_adopters_rst_and_py_sheets_are_recorded_from_a_fresh_report(
     monkeypatch.syspath_prepend(pytester.path / "src")
     monkeypatch.chdir(pytester.path)
     pytester.runpytest("-p", "no:cacheprovider", "--cheatsheet-report=r.json").assert_outcomes(
-        passed=2 + 2, skipped=2
+        passed=1 + 2, skipped=1
     )
     assert _record_run(pytester.path) == 0
     record = history.load_record(pytester.path / "h" / "torch-2.13-cpu.json")
@@ -779,13 +775,13 @@ def test_an_adopters_rst_and_py_sheets_are_recorded_from_a_fresh_report(
         (c["sheet"], c["line"], c["gate"], c["gate_text"]) for c in record.claims.values()
     )
     assert claims == [
-        ("docs/page.rst", 12, "requires torch<2.0", "Gated on an old torch, said in words."),
-        ("docs/page.rst", 17, "", ""),
+        ("docs/page.rst", 10, "requires torch<2.0", "Gated on an old torch, said in words."),
+        ("docs/page.rst", 15, "", ""),
         ("src/helpers/ops.py", 3, "", ""),
-        ("src/helpers/ops.py", 13, "", ""),
+        ("src/helpers/ops.py", 11, "", ""),
     ]
     page = (pytester.path / "COMPATIBILITY.md").read_text(encoding="utf-8")
-    assert "[page.rst:12](docs/page.rst?plain=1#L12)" in page
+    assert "[page.rst:10](docs/page.rst?plain=1#L10)" in page
 
 
 # --- the committed history -----------------------------------------------------------------------

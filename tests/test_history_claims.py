@@ -12,7 +12,7 @@ from conftest import SheetWriter
 from pytest_cheatsheet.history.claims import text_digest
 
 SHEET = """\
-<!-- cheatsheet: devices=cpu dtypes=float32,float64 -->
+<!-- cheatsheet: devices=cpu -->
 
 # Page
 
