@@ -109,7 +109,7 @@ def _run_sheets(
     The session fails when a claim fails (after everything is written), so CI goes red; nox
     still runs the other sessions.
     """
-    _install_with_torch(session, torch, numpy, ".")
+    _install_with_torch(session, torch, numpy, ".[numpy]")
     if session.posargs and session.posargs[0] in (torch, _series(torch)):
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)

@@ -87,21 +87,28 @@ def checks_nothing_in(parsed: object) -> bool:
     """checks_nothing as the runner asks it, for a region whose Region.parsed is ``parsed``."""
     region = Region(0, 1, parsed, None)
     source = region_source(region)
-    expects = isinstance(parsed, doctest.Example) and (
-        bool(parsed.want) or parsed.exc_msg is not None
+    return checks_nothing(
+        source[0] if source is not None else None, isinstance(parsed, doctest.Example)
     )
-    return checks_nothing(source[0] if source is not None else None, expects)
 
 
 @pytest.mark.parametrize(
     ("parsed", "nothing"),
     [
-        (doctest.Example("import torch", ""), True),
-        (doctest.Example("x = 1", ""), True),
+        # A doctest's value and output are compared, even an empty one: it checks something.
+        (doctest.Example("import torch", ""), False),
+        (doctest.Example("x = 1", ""), False),
+        (doctest.Example("values.sort()", ""), False),
         (doctest.Example("x", "1\n"), False),
         (doctest.Example("assert x == 1", ""), False),
         (doctest.Example("1/0", "Traceback...\n", exc_msg="ZeroDivisionError\n"), False),
+        # In a code block, imports and assignments set up; a value computed and dropped (a
+        # printed one too) is what could have been checked.
+        ("import torch\nx = torch.ones(2)\n", False),
+        ("def f():\n    return 1\n", False),
         ("x = 1\nprint(x)\n", True),
+        ("x = 1\nx.bit_length()\n", True),
+        ('"""A docstring."""\nx = 1\n', False),
         ("assert x == 1\n", False),
         ("torch.testing.assert_close(a, b)\n", False),
         ("with pytest.raises(ValueError):\n    f()\n", False),
@@ -127,7 +134,7 @@ SHEET = """\
 ```
 
 ```python
-y = math.pi
+y = math.pi; y * 2
 ```
 
 ```python
@@ -146,9 +153,9 @@ def test_the_audit_lists_weak_outputs_and_code_that_checks_nothing_and_scores(
         [
             "*cheatsheet audit: how strong each check is*",
             "weak: cheatsheet/audit.md:5 ?any?: 0.76 -> 0.77 still passes",
-            "checks nothing (no output, no assert): cheatsheet/audit.md: lines 4, 11",
+            "checks nothing (a value computed and not checked): cheatsheet/audit.md: lines 11",
             "score: 2 outputs checked, 5 of 6 perturbations caught (83.3%); 1 weak examples; "
-            "2 blocks or statements check nothing",
+            "1 blocks or statements check nothing",
         ]
     )
     assert "audit.md:7" not in result.stdout.str()  # 0.5 is checked strongly
@@ -173,7 +180,8 @@ def test_the_audit_reaches_the_json_report_and_survives_xdist(sheets: SheetWrite
     by_line = {record["line"]: record["audit"] for record in report["results"]}
     assert by_line[5]["outputs"][0]["survivors"] == ["0.76 -> 0.77"]
     assert by_line[7]["outputs"][0]["caught"] == 3
-    assert by_line[4]["checks_nothing"] is True
+    assert by_line[4]["checks_nothing"] is False  # an import sets up
+    assert by_line[11]["checks_nothing"] is True
 
 
 def test_the_recorder_prints_a_score_of_nothing_when_nothing_ran() -> None:

@@ -50,8 +50,8 @@ BLOCK = "```python\n>>> 1 + 1\n2\n```\n"
             id="unclosed-directive",
         ),
         pytest.param(
-            f"# 表\n<!-- cheatsheet: requires jax>=1 -->\n{BLOCK}",
-            "bad.md:2: unknown condition 'jax>=1'; valid: a version condition on torch, numpy, *",
+            f"# 表\n<!-- cheatsheet: xfail colour=red -->\n{BLOCK}",
+            "bad.md:2: unknown condition 'colour=red'; valid: a version condition on torch, *",
             id="requires-unknown-package",
         ),
         pytest.param(

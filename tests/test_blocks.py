@@ -232,6 +232,7 @@ def test_pytest_cheatsheet_gives_the_same_verdicts_in_both_granularities_on_a_re
     )
     assert wrong != text
     shutil.copy(REPOSITORY / "pyproject.toml", pytester.path / "pyproject.toml")
+    (pytester.path / "docs").mkdir()  # a sheet path of the repository's configuration
     for items in ("example", "block"):
         path = pytester.path / "cheatsheet" / "torch" / "math.md"
         path.parent.mkdir(parents=True, exist_ok=True)

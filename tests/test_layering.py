@@ -30,6 +30,8 @@ CORE = {
         "torch_defaults",
         "reach",
         "exercised",
+        "optional",
+        "distributions",
         "illustrations",
     )
 }

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = sorted([ROOT / "README.md", *(ROOT / "cheatsheet").rglob("*.md")])
+DOCUMENTS = sorted(
+    [ROOT / "README.md", *(ROOT / "cheatsheet").rglob("*.md"), *(ROOT / "docs").rglob("*.md")]
+)
 # A backtick fence's info string holds no backtick (CommonMark), so a line that opens with a
 # code span such as ````` ````markdown ````` is prose, not a fence.
 _FENCE = re.compile(

@@ -201,6 +201,21 @@ def test_the_installed_wheel_runs_a_sheet_as_the_plugin_it_installs(
     assert "1 passed" in output
 
 
+def test_installing_the_wheel_pulls_neither_torch_nor_numpy_but_its_extras_do(dist: Dist) -> None:
+    from packaging.requirements import Requirement
+
+    message: email.message.Message = email.message_from_string(_wheel_text(dist, "METADATA"))
+    requirements = [Requirement(line) for line in message.get_all("Requires-Dist") or []]
+    plain = {r.name for r in requirements if r.marker is None}
+    assert {"pytest", "sybil", "packaging", "pluggy"} <= plain
+    assert not plain & {"torch", "numpy"}
+    for extra, name in (("torch", "torch"), ("numpy", "numpy")):
+        assert any(
+            r.name == name and r.marker is not None and r.marker.evaluate({"extra": extra})
+            for r in requirements
+        ), extra
+
+
 def test_packaging_tools_have_their_own_extra_and_ci_installs_it() -> None:
     tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][

@@ -135,10 +135,25 @@ def audit_output(checker: Checker, want: str, got: str, optionflags: int) -> dic
     }
 
 
-def checks_nothing(source: str | None, checks_output: bool) -> bool:
-    """A Python block or ``>>>`` statement (its ``source``; None: neither) with no output to
-    check and no assert."""
-    return source is not None and not checks_output and not _asserts(source)
+def checks_nothing(source: str | None, is_doctest: bool) -> bool:
+    """A code block (its ``source``; None: not code) that computes a value and drops it (a bare
+    expression, a ``print``) with no assert: it could have checked something. A ``>>>``
+    statement's value and output are always compared, and imports and assignments set up:
+    neither is listed."""
+    if source is None or is_doctest:
+        return False
+    return _drops_a_value(source) and not _asserts(source)
+
+
+def _drops_a_value(source: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False  # it fails when run: that checks something
+    return any(
+        isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)
+        for node in tree.body
+    )
 
 
 def _asserts(source: str) -> bool:

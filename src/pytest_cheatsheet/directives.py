@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from packaging.markers import Marker
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Pep508Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -58,14 +61,35 @@ class DirectiveError(ValueError):
 
 @dataclass(frozen=True)
 class Requirement:
-    """A version condition on one package, such as ``torch>=2.3,<2.6``."""
+    """A version condition on one package, such as ``torch>=2.3,<2.6``, or any PEP 508
+    requirement on an installed distribution (``scipy>=1.11``, ``kornia``, with a marker)."""
 
     package: str
     specifier: SpecifierSet
     text: str
+    marker: Marker | None = None
+
+    def version(self, versions: Mapping[str, str]) -> str | None:
+        """The installed version of the package, or None when it is not installed."""
+        if self.package in versions:
+            return versions[self.package]
+        from pytest_cheatsheet.distributions import distribution_version
+
+        return distribution_version(self.package)
 
     def holds(self, versions: Mapping[str, str]) -> bool:
-        return self.specifier.contains(Version(versions[self.package]), prereleases=True)
+        if self.marker is not None and not self.marker.evaluate():
+            return True  # PEP 508: a requirement whose marker is false does not apply here
+        version = self.version(versions)
+        if version is None:
+            return False
+        return self.specifier.contains(Version(version), prereleases=True)
+
+    def have(self, versions: Mapping[str, str]) -> str:
+        version = self.version(versions)
+        return (
+            f"{self.package} {version}" if version is not None else f"{self.package}: not installed"
+        )
 
 
 @dataclass(frozen=True)
@@ -128,7 +152,7 @@ class Gate:
         )
 
     def skip_reason(self, versions: Mapping[str, str]) -> str:
-        have = ", ".join(f"{r.package} {versions[r.package]}" for r in self.requirements)
+        have = ", ".join(r.have(versions) for r in self.requirements)
         return f"requires {self.text} (have {have})"
 
     def xfail_reason(self) -> str:
@@ -323,24 +347,35 @@ def parse_requirement(word: str, line: int) -> Requirement:
                     line, f"{word!r} has no version condition; write e.g. {package}>=2.3"
                 )
             return Requirement(package, specifier, word)
-    raise DirectiveError(
-        line,
-        f"unknown condition {word!r}; valid: a version condition on {', '.join(PACKAGES)} "
-        f"(e.g. torch>=2.3), or {', '.join(f'{axis}=' for axis in AXES)} on xfail",
-    )
+    key, equals, value = word.partition("=")
+    if equals and key.isidentifier() and ";" not in word and not value.startswith("="):
+        raise DirectiveError(
+            line,
+            f"unknown condition {word!r}; valid: a version condition on {', '.join(PACKAGES)}"
+            " or any installed distribution (PEP 508, e.g. torch>=2.3, scipy>=1.11), or "
+            f"{', '.join(f'{axis}=' for axis in AXES)} on xfail",
+        )
+    try:
+        requirement = Pep508Requirement(word)
+    except InvalidRequirement as error:
+        raise DirectiveError(
+            line,
+            f"malformed requirement {word!r}: {error}; write a PEP 508 requirement, e.g. "
+            "scipy>=1.11 or \"scipy>=1.11; python_version >= '3.12'\"",
+        ) from None
+    return Requirement(requirement.name, requirement.specifier, word, requirement.marker)
 
 
 @cache
 def installed_versions() -> dict[str, str]:
     """The versions gates compare against: torch, numpy and Python, as release numbers."""
-    import numpy
-    import torch
+    from pytest_cheatsheet.optional import installed
 
-    versions = {
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "python": ".".join(map(str, sys.version_info[:3])),
-    }
+    versions = {"python": ".".join(map(str, sys.version_info[:3]))}
+    for name in ("torch", "numpy"):
+        module = installed(name)
+        if module is not None:
+            versions[name] = module.__version__
     for package, version in versions.items():
         try:
             Version(version)

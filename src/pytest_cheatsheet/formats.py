@@ -17,6 +17,14 @@ FORMATS = tuple(dict.fromkeys(SUFFIXES.values()))
 NAMED_FORMATS = ("markdown", "rest")
 
 
+# How a cheatsheet directive is written in each format ({} is what follows ``cheatsheet:``).
+DIRECTIVE_FORMS = {
+    "markdown": "<!-- cheatsheet: {} -->",
+    "rest": ".. cheatsheet: {}",
+    "python": "# cheatsheet: {}",
+}
+
+
 def format_of(path: Path) -> str | None:
     """The format of the file at ``path``, or None when it is not one sheets are written in."""
     return SUFFIXES.get(path.suffix.lower())

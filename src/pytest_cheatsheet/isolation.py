@@ -19,6 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pytest_cheatsheet.optional import installed
+
 SEED = 0
 _TORCH_PRINT_OPTIONS = ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
 # Switches under torch.backends that change results or speed, legacy ones first: restoring them
@@ -114,30 +116,34 @@ class RandomStreams:
     numpy_words: bytes | None = None
 
     def capture(self) -> None:
-        import numpy
-        import torch
-
+        numpy = installed("numpy")
+        torch = installed("torch")
         words = _numpy_twister_words()
         if self.states is not None and words is not None and words == self.numpy_words:
             numpy_state = self.states[1]
-        else:
+        elif numpy is not None:
             numpy_state = numpy.random.get_state()
-            if words is not None and numpy_state[3]:  # type: ignore[index] # has_gauss: cached
+            if words is not None and numpy_state[3]:  # has_gauss: cached
                 words = None
-        self.states = (random.getstate(), numpy_state, torch.get_rng_state())
+        else:
+            numpy_state = None
+        torch_state = torch.get_rng_state() if torch is not None else None
+        self.states = (random.getstate(), numpy_state, torch_state)
         self.numpy_words = words
 
     def restore(self) -> None:
         if self.states is None:
             return
-        import numpy
-        import torch
-
         python_state, numpy_state, torch_state = self.states
         random.setstate(python_state)
-        if self.numpy_words is None or _numpy_twister_words() != self.numpy_words:
+        numpy = installed("numpy") if numpy_state is not None else None
+        if numpy is not None and (
+            self.numpy_words is None or _numpy_twister_words() != self.numpy_words
+        ):
             numpy.random.set_state(numpy_state)
-        torch.set_rng_state(torch_state)
+        torch = installed("torch") if torch_state is not None else None
+        if torch is not None:
+            torch.set_rng_state(torch_state)
 
 
 # The C state of NumPy's MT19937: 624 32-bit words of key and an int position.
@@ -149,8 +155,9 @@ def _numpy_twister_words() -> bytes | None:
     them (``BitGenerator.ctypes.state_address``); None if its generator is another kind."""
     import ctypes
 
-    import numpy
-
+    numpy = installed("numpy")
+    if numpy is None:
+        return None
     get_bit_generator = getattr(numpy.random, "get_bit_generator", None)  # NumPy >= 1.25
     if get_bit_generator is not None:
         generator = get_bit_generator()
@@ -164,11 +171,12 @@ def _numpy_twister_words() -> bytes | None:
 def seed_everything(seed: int = SEED) -> None:
     """Seed ``random``, NumPy and torch (all devices) alike."""
     random.seed(seed)
-    import numpy
-    import torch
-
-    numpy.random.seed(seed)
-    torch.manual_seed(seed)
+    numpy = installed("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed)
+    torch = installed("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
 
 
 def _restore_environ(saved: dict[str, str]) -> None:
@@ -276,16 +284,15 @@ def _get_int_max_str_digits() -> int | None:
 def _watched_modules() -> dict[str, Any]:
     """The objects whose attributes a sheet may replace (``math.pi = 3``) and that later
     sheets read: their attributes are put back after each run."""
-    import numpy
-    import torch
-
-    return {
-        "builtins": builtins,
-        "math": math,
-        "numpy": numpy,
-        "torch": torch,
-        "torch.Tensor": torch.Tensor,
-    }
+    watched: dict[str, Any] = {"builtins": builtins, "math": math}
+    numpy = installed("numpy")
+    if numpy is not None:
+        watched["numpy"] = numpy
+    torch = installed("torch")
+    if torch is not None:
+        watched["torch"] = torch
+        watched["torch.Tensor"] = torch.Tensor
+    return watched
 
 
 def _capture_attributes() -> dict[str, dict[str, Any]]:
@@ -347,8 +354,9 @@ def _restore_submodules(saved: list[tuple[ModuleType, dict[str, Any]]]) -> None:
 
 
 def _capture_numpy() -> dict[str, Any]:
-    import numpy
-
+    numpy = installed("numpy")
+    if numpy is None:
+        return {}
     return {
         "printoptions": numpy.get_printoptions(),
         "errstate": numpy.geterr(),
@@ -357,16 +365,18 @@ def _capture_numpy() -> dict[str, Any]:
 
 
 def _restore_numpy(saved: dict[str, Any]) -> None:
-    import numpy
-
+    numpy = installed("numpy") if saved else None
+    if numpy is None:
+        return
     numpy.set_printoptions(**saved["printoptions"])
     numpy.seterr(**saved["errstate"])
     numpy.random.set_state(saved["random"])
 
 
 def _capture_torch() -> dict[str, Any]:
-    import torch
-
+    torch = installed("torch")
+    if torch is None:
+        return {}
     # torch has no public getter for its print options; PRINT_OPTS is what set_printoptions sets.
     print_options = torch._tensor_str.PRINT_OPTS
     state: dict[str, Any] = {
@@ -396,7 +406,9 @@ def _capture_torch() -> dict[str, Any]:
 
 def _restore_torch(saved: dict[str, Any]) -> None:
     """Set back what differs (not every setter is free: the deterministic one imports inductor)."""
-    import torch
+    torch = installed("torch") if saved else None
+    if torch is None:
+        return
 
     current = _capture_torch()
     if current["default_dtype"] != saved["default_dtype"]:

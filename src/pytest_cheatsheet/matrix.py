@@ -118,12 +118,14 @@ class Combination:
         return tuple(names)
 
     def namespace(self) -> dict[str, Any]:
-        """The names every example of this combination sees: ``device``, ``dtype``, ``autocast``."""
-        import torch
+        """The names every example of this combination sees: ``device``, ``dtype``, ``autocast``
+        (without torch, a sheet that uses no dtype gets ``dtype = None``)."""
+        from pytest_cheatsheet.optional import installed
 
+        torch = installed("torch")
         return {
             "device": self.target_device,
-            "dtype": getattr(torch, self.dtype or "float32"),
+            "dtype": getattr(torch, self.dtype or "float32") if torch is not None else None,
             "autocast": self.autocast,
         }
 
@@ -308,8 +310,11 @@ def device_is_available(device: str) -> bool:
     kind, _, index = device.partition(":")
     if kind in ("cpu", "meta"):
         return True
-    import torch
+    from pytest_cheatsheet.optional import installed
 
+    torch = installed("torch")
+    if torch is None:
+        return False
     backend = getattr(torch, kind, None)
     is_available = getattr(backend, "is_available", None)
     if is_available is None or not is_available():

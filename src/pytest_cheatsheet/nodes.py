@@ -18,23 +18,34 @@ from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.history.claims import claims_of
+from pytest_cheatsheet.isolation import RandomStreams
 from pytest_cheatsheet.matrix import Combination, combinations, device_is_available
+from pytest_cheatsheet.optional import installed
 from pytest_cheatsheet.options import required_device
 from pytest_cheatsheet.pytest_seam import (
     ExceptionRepr,
     TerminalRepr,
     Traceback,
+    doctest_globals,
     fixture_values,
     fresh_fixture_values,
+    module_globals,
+    renew_request,
     request_fixtures,
     skip_at_item,
 )
 from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
-from pytest_cheatsheet.seam import SybilFailure, module_namespace, region_source
+from pytest_cheatsheet.seam import SybilFailure, may_vary, region_source
+from pytest_cheatsheet.seeding import fingerprint, streams_left_by
 from pytest_cheatsheet.settings import SETTINGS
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
-from pytest_cheatsheet.summary import EXAMPLE_PROPERTY, FAILURE_PROPERTY, RESULTS_PROPERTY
+from pytest_cheatsheet.summary import (
+    EXAMPLE_PROPERTY,
+    FAILURE_PROPERTY,
+    RESULTS_PROPERTY,
+    UNCHECKED,
+)
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
 
 
@@ -66,6 +77,14 @@ class SheetFile(pytest.File):
             warnings.warn_explicit(warning, None, str(self.path), line)
         if not sheet.examples:
             return
+        needs = sorted(settings.multiplied_axes(sheet) & {"devices", "dtypes"})
+        if needs and installed("torch") is None:
+            line = sheet.matrix.line if sheet.matrix is not None else 1
+            raise self.CollectError(
+                f"{self.nodeid or self.path}:{line}: its matrix needs torch ({', '.join(needs)}), "
+                "which is not installed: install torch (or pytest-cheatsheet[torch]), or drop "
+                "the devices and dtypes from this sheet"
+            )
         matrix = combinations(
             settings.axes_for(sheet), settings.multiplied_axes(sheet), settings.autocast_dtype
         )
@@ -223,9 +242,12 @@ class CombinationCollector(pytest.Collector):
                 self.config.addinivalue_line("markers", f"{marker}: cheat-sheet axis value")
             self.add_marker(marker)
 
-    def _prepare_namespace(self, namespace: dict[str, Any]) -> None:
+    def _prepare_namespace(
+        self, namespace: dict[str, Any], doctest_names: Mapping[str, Any]
+    ) -> None:
         if format_of(self.sheet.path) == "python":
-            namespace.update(module_namespace(self.sheet.path))
+            namespace.update(module_globals(self.sheet.path, self.config))
+        namespace.update(doctest_names)  # over the module's globals, as in pytest's doctest
         self.config.hook.pytest_cheatsheet_namespace(
             namespace=namespace, combination=self.combination, sheet=self.sheet
         )
@@ -260,8 +282,11 @@ class BlockItem(pytest.Item):
     """One code block of a sheet in one combination: its examples run in order, each with an
     outcome of its own in the report (with ``cheatsheet_items = example``, one example)."""
 
+    obj: Any = None  # as pytest's DoctestItem: a fixture lookup error's report reads it
     gate_skip: GateSkip | None = None
     fixture_values: Mapping[str, Any] = {}
+    doctest_names: Mapping[str, Any] = {}  # what pytest's doctest binds: doctest_namespace
+    fixture_random: RandomStreams | None = None  # the random streams its fixtures left
     expected_to_fail: str | None = None  # an xfail gate's reason, where it applies here
     failing_step: Step | None = None  # the example whose failure the item reports
 
@@ -296,8 +321,7 @@ class BlockItem(pytest.Item):
                 },
             )
         )
-        if settings_fixtures := self.config.stash[SETTINGS].fixtures:
-            request_fixtures(self, settings_fixtures)
+        self.requests_fixtures = request_fixtures(self, self.config.stash[SETTINGS].fixtures)
         versions = installed_versions()
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
@@ -309,6 +333,9 @@ class BlockItem(pytest.Item):
                 if not self.config.getoption("runxfail"):
                     self.expected_to_fail = gate.xfail_reason()
 
+    def _initrequest(self) -> None:
+        renew_request(self)  # pytest calls it to run the item again
+
     def getparent(self, cls: Any) -> Any:
         # A module-scoped fixture lives as long as the sheet (as in Sybil's pytest integration).
         if cls is pytest.Module:
@@ -318,7 +345,11 @@ class BlockItem(pytest.Item):
     def setup(self) -> None:
         if self.gate_skip is not None:
             raise self.gate_skip
-        self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
+        if self.requests_fixtures:
+            before = fingerprint()
+            self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
+            self.doctest_names = doctest_globals(self)
+            self.fixture_random = streams_left_by(before)
 
     def _fresh_fixture_values(self) -> Mapping[str, Any]:
         """New function-scoped fixture values, the item's own from now on (see runner.run)."""
@@ -334,7 +365,7 @@ class BlockItem(pytest.Item):
         self.results = []
         self.user_properties.append((RESULTS_PROPERTY, self.results))
         self.failures = []
-        with runner.resumed():
+        with runner.resumed(self.doctest_names, self.fixture_random):
             for position, step in enumerate(self.steps):
                 try:
                     error = self._run_step(runner, step)
@@ -362,6 +393,8 @@ class BlockItem(pytest.Item):
         started = time.perf_counter()
         try:
             runner.run(step, self.fixture_values, self._fresh_fixture_values)
+            if may_vary(step.region):
+                result.update(outcome=UNCHECKED, reason="ran, unchecked: its output may vary")
         except (unittest.SkipTest, pytest.skip.Exception) as skip:
             # Sybil's skips (and a sheet's pytest.skip) skip that example, not the block.
             result.update(outcome="skipped", reason=str(skip))

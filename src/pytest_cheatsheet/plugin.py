@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_cheatsheet.doctest_options import DoctestCollectorsStandDown, add_optionflags_ini
 from pytest_cheatsheet.nodes import (
     DeviceUnavailable,
     GateSkip,
@@ -19,6 +20,7 @@ from pytest_cheatsheet.nodes import (
 from pytest_cheatsheet.options import add_options
 from pytest_cheatsheet.recorder import AuditRecorder, Recorder
 from pytest_cheatsheet.settings import SETTINGS, markers, settings_from_config
+from pytest_cheatsheet.testpaths import add_sheet_paths
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -27,18 +29,21 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
+    add_optionflags_ini(parser, pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     settings = config.stash[SETTINGS] = settings_from_config(config)
+    add_sheet_paths(config, settings.paths)
     if config.getoption("cheatsheet_audit"):
         config.pluginmanager.register(AuditRecorder(), "cheatsheet-audit")
     report_path = config.getoption("cheatsheet_report")
     if report_path is not None:
         report_path = Path(config.invocation_params.dir, report_path)
     config.pluginmanager.register(Recorder(report_path), "cheatsheet-recorder")
+    config.pluginmanager.register(DoctestCollectorsStandDown(_is_sheet), "cheatsheet-doctest")
     for marker, description in markers(settings.axes, settings.narrowing):
         config.addinivalue_line("markers", f"{marker}: {description}")
 
@@ -79,9 +84,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SheetFile | None:
-    settings = parent.config.stash[SETTINGS]
-    if settings.collects(file_path) or (
-        parent.session.isinitpath(file_path) and settings.collects_when_named(file_path)
-    ):
+    if _is_sheet(file_path, parent):
         return SheetFile.from_parent(parent, path=file_path)
     return None
+
+
+def _is_sheet(file_path: Path, parent: pytest.Collector) -> bool:
+    settings = parent.config.stash[SETTINGS]
+    return settings.collects(file_path) or (
+        parent.session.isinitpath(file_path) and settings.collects_when_named(file_path)
+    )

@@ -162,16 +162,20 @@ def _bound_names(node: ast.AST) -> Iterator[str]:
         yield node.name
 
 
-def shadowing_message(name: str) -> str:
+def shadowing_message(name: str, directive: str = "<!-- cheatsheet: {} -->") -> str:
+    """The warning for a binding of ``name``; ``directive`` is the sheet format's directive form
+    (``.. cheatsheet: {}`` in reST)."""
     return (
         f"assigns {name!r}, which each combination sets: this and later examples may not run on "
         f"the combination they are reported for. Put reader defaults in a block after "
-        f"<!-- cheatsheet: {READER_DEFAULTS} -->, or use another name"
+        f"{directive.format(READER_DEFAULTS)}, or use another name"
     )
 
 
 def shadowing_warnings(
-    steps: Iterable[Any], reader_blocks: Sequence[tuple[int, int]]
+    steps: Iterable[Any],
+    reader_blocks: Sequence[tuple[int, int]],
+    directive: str = "<!-- cheatsheet: {} -->",
 ) -> tuple[tuple[int, str], ...]:
     """(line, message) for every binding of ``device`` or ``dtype`` outside reader defaults."""
     found = []
@@ -180,5 +184,5 @@ def shadowing_warnings(
             continue
         code = region_source(step.region, step.line)
         if code is not None:
-            found += [(line, shadowing_message(name)) for line, name in shadowing(*code)]
+            found += [(line, shadowing_message(name, directive)) for line, name in shadowing(*code)]
     return tuple(found)

@@ -183,7 +183,9 @@ class AuditRecorder:
                 )
         for sheet, numbers in sorted(self.nothing.items()):
             shown = ", ".join(map(str, sorted(numbers)))
-            lines.append(f"checks nothing (no output, no assert): {sheet}: lines {shown}")
+            lines.append(
+                f"checks nothing (a value computed and not checked): {sheet}: lines {shown}"
+            )
         if self.tried:
             width = max(len("combination"), *(len(name) for name in self.tried))
             lines.append(

@@ -14,6 +14,7 @@ import pytest
 from pytest_cheatsheet.audit import audit_output, checks_nothing
 from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.exercised import TensorWatch
+from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.isolation import (
     GlobalState,
     RandomStreams,
@@ -22,7 +23,14 @@ from pytest_cheatsheet.isolation import (
 )
 from pytest_cheatsheet.matrix import Combination
 from pytest_cheatsheet.output_checker import TensorOutputChecker
-from pytest_cheatsheet.seam import BlockFailure, DoctestMismatch, DoctestRaised, Run, region_source
+from pytest_cheatsheet.seam import (
+    BlockFailure,
+    DoctestMismatch,
+    DoctestRaised,
+    Run,
+    doctests_own_output_checker,
+    region_source,
+)
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step
 from pytest_cheatsheet.torch_defaults import apply_torch_defaults
 from pytest_cheatsheet.update import ExpectedOutputUpdate, update_from_failure
@@ -48,6 +56,17 @@ def _directive_owners(sheet: Sheet, runnable: set[int]) -> dict[int, int]:
     return owners
 
 
+def _docstring_starts(sheet: Sheet) -> frozenset[int]:
+    """The first step of each docstring of a Python module sheet (none for other formats)."""
+    if format_of(sheet.path) != "python":
+        return frozenset()
+    starts: dict[tuple[int, int], int] = {}
+    for step in sheet.steps:
+        if step.block is not None:
+            starts.setdefault(step.block, step.index)
+    return frozenset(starts.values())
+
+
 class CombinationRunner:
     """Runs a sheet's steps in file order for one combination.
 
@@ -62,7 +81,7 @@ class CombinationRunner:
         combination: Combination,
         versions: Mapping[str, str],
         record_updates: bool = False,
-        prepare_namespace: Callable[[dict[str, Any]], None] | None = None,
+        prepare_namespace: Callable[[dict[str, Any], Mapping[str, Any]], None] | None = None,
         check_context: CheckContext | None = None,
         audit: bool = False,
         torch_defaults: bool = False,
@@ -81,6 +100,15 @@ class CombinationRunner:
         self.exercised_block: int | None = None  # that block's line (its first example's)
         self._exercised_blocks: set[int] = set()  # their lines, in this run
         self._block_of = {step.index: block[0].line for block in sheet.blocks for step in block}
+        # Where each item starts, and what pytest's doctest binds for it (doctest_namespace).
+        self.item_starts: frozenset[int] = frozenset(step.index for step in sheet.examples)
+        self.doctest_names: Mapping[str, Any] = {}
+        # The random streams an item's fixtures left (they seeded), put back before each item's
+        # first step, replayed ones included; None: the run keeps its own streams.
+        self.fixture_random: RandomStreams | None = None
+        self._names: Mapping[str, Any] = {}
+        # A module's docstrings each run in a fresh copy of its globals, as doctest runs them.
+        self.fresh_at = _docstring_starts(sheet)
         self.sheet = sheet
         self.combination = combination
         self.versions = versions
@@ -98,7 +126,6 @@ class CombinationRunner:
         self._froze_gc = False
         # The first step of each item (set by the collector): where a replay hands out fresh
         # function-scoped fixture values.
-        self.item_starts: frozenset[int] = frozenset()
         runnable = [step.index for step in sheet.examples if self._gate_reason(step) is None]
         self._last_example = runnable[-1] if runnable else -1
         self._owners = _directive_owners(sheet, set(runnable))
@@ -143,11 +170,26 @@ class CombinationRunner:
         self.document = Run(
             self.sheet.text, str(self.sheet.path), self.sheet.regions, self.combination.namespace()
         )
-        self.document.namespace.update(self.combination.namespace())
-        if self.prepare_namespace is not None:
-            self.prepare_namespace(self.document.namespace)
-            self.document.namespace.update(self.combination.namespace())
+        self._fill_namespace()
         self.next_index = 0
+
+    def _fill_namespace(self) -> None:
+        assert self.document is not None
+        namespace = self.document.namespace
+        namespace.update(self.combination.namespace())
+        if self.prepare_namespace is not None:
+            self.prepare_namespace(namespace, self.doctest_names)
+            namespace.update(self.combination.namespace())
+        else:
+            namespace.update(self.doctest_names)
+
+    def _fresh_namespace(self) -> None:
+        """A docstring's namespace: a fresh copy of its module's globals, the names of
+        ``doctest_namespace``, of the namespace hook, the combination's and the item's fixtures."""
+        assert self.document is not None
+        self.document.namespace.clear()
+        self._fill_namespace()
+        self.document.namespace.update(self._names)
 
     def run(
         self,
@@ -173,21 +215,30 @@ class CombinationRunner:
             # Warnings stay as pytest set them for this item: its own warnings must reach it.
             self._state.restore(warnings=False)
             self._open_namespace()
+        self._names = names or {}
         if names:
             assert self.document is not None
             self.document.namespace.update(names)
-        replayed = False
+        replayed = refreshed = False
         while self.next_index < step.index:
             earlier = self.sheet.steps[self.next_index]
             self.next_index += 1  # a step that fails as set-up is not replayed again
-            if refresh is not None and earlier.index in self.item_starts:
-                assert self.document is not None
-                self.document.namespace.update(refresh())
-                replayed = True
+            if earlier.index in self.item_starts:
+                if refresh is not None:
+                    assert self.document is not None
+                    self._names = refresh()
+                    self.document.namespace.update(self._names)
+                    refreshed = True
+                if self.fixture_random is not None:
+                    self.fixture_random.restore()  # as the project's fixtures would before it
+            replayed = True
             self._replay(earlier, step)
-        if replayed and refresh is not None:
+        if refreshed and refresh is not None:
             assert self.document is not None
-            self.document.namespace.update(refresh())
+            self._names = refresh()
+            self.document.namespace.update(self._names)
+        if replayed and self.fixture_random is not None and step.index in self.item_starts:
+            self.fixture_random.restore()
         self.next_index = step.index + 1
         self.take_updates()
         self.exercised = None
@@ -206,15 +257,28 @@ class CombinationRunner:
                     self._evaluate(trailing)
 
     @contextlib.contextmanager
-    def resumed(self) -> Iterator[None]:
+    def resumed(
+        self,
+        doctest_names: Mapping[str, Any] | None = None,
+        fixture_random: RandomStreams | None = None,
+    ) -> Iterator[None]:
         """An item's turn to run steps: between two items other code may have drawn from or
         reseeded the random streams (pytest-randomly reseeds before every item), so this run's
-        own streams are put back first and kept after (once an item: it costs 0.1 ms)."""
+        own streams are put back first and kept after (once an item: it costs 0.1 ms), unless
+        the item's own fixtures changed them (``fixture_random``): a project's seeding fixture
+        wins. ``doctest_names`` (``doctest_namespace``) are bound where the sheet has not bound
+        them itself."""
+        self.fixture_random = fixture_random
+        self.doctest_names = doctest_names or {}
         if self.document is not None:
-            self._random.restore()
+            if fixture_random is None:
+                self._random.restore()
+            for name, value in self.doctest_names.items():
+                self.document.namespace.setdefault(name, value)
         try:
             yield
         finally:
+            self.fixture_random = None
             self._random.capture()
 
     def take_updates(self) -> list[ExpectedOutputUpdate]:
@@ -229,7 +293,7 @@ class CombinationRunner:
         return {
             "written": bool(self.check_context is not None and self.check_context.written),
             "checks_nothing": checks_nothing(
-                source[0] if source is not None else None, step.parsed.checks_output
+                source[0] if source is not None else None, step.parsed.doctest_lineno is not None
             ),
             "outputs": self.audits,
         }
@@ -260,6 +324,8 @@ class CombinationRunner:
         gated = self._gate_reason(earlier)
         try:
             if gated is not None:
+                if earlier.index in self.fresh_at:
+                    self._fresh_namespace()
                 # Through Sybil's evaluator stack, so that its skip state counts this example.
                 self.document.evaluate(earlier.index, gated=gated)
             else:
@@ -274,6 +340,8 @@ class CombinationRunner:
     def _evaluate(self, step: Step) -> None:
         __tracebackhide__ = True
         assert self.document is not None
+        if step.index in self.fresh_at:
+            self._fresh_namespace()
         if not step.is_example:
             try:
                 self.document.evaluate(step.index)
@@ -315,9 +383,10 @@ class CombinationRunner:
                 raise
             finally:
                 # --cheatsheet-audit: re-check each output that passed, perturbed.
-                for want, got, flags in checker.passed or ():
-                    if want.strip():  # an expected nothing is not an output checked
-                        self.audits.append(audit_output(checker, want, got, flags))
+                with doctests_own_output_checker():
+                    for want, got, flags in checker.passed or ():
+                        if want.strip():  # an expected nothing is not an output checked
+                            self.audits.append(audit_output(checker, want, got, flags))
                 if step.rebinds_combination:
                     # Reader defaults bound device and dtype for a reader; this run has its own.
                     self.document.namespace.update(self.combination.namespace())

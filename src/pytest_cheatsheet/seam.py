@@ -10,6 +10,7 @@ changes, this is the file that changes.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import doctest
 import functools
 import os
@@ -18,7 +19,7 @@ import sys
 import textwrap
 import traceback
 import unittest
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,7 +47,6 @@ from sybil.parsers.rest import DocTestParser as RestDocTestParser
 from sybil.parsers.rest import SkipParser as RestSkipParser
 from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveInCommentLexer
 from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
-from sybil.python import import_path
 
 from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
 from pytest_cheatsheet.illustrations import (
@@ -66,6 +66,46 @@ SYBIL_DIRECTORY = str(Path(sybil.__file__ or "").parent) + os.sep
 ENCODING = "utf-8-sig"  # a BOM at the start of a sheet is not part of its text
 _LINE_IN_MESSAGE = re.compile(r"\bline (\d+)")
 _DOCTEST_FILE = re.compile(r'File "<doctest [^>]*>", line (\d+)')
+# An example whose output may vary (``# may vary`` on its statement, as scipy_doctest writes it,
+# or ``# doctest: +MAY_VARY``) runs and must not raise; its output is not compared.
+MAY_VARY = doctest.register_optionflag("MAY_VARY")
+_MAY_VARY_COMMENT = re.compile(r"#\s*may vary\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def may_vary(region: Region) -> bool:
+    """Whether ``region`` is a doctest whose output may vary: it runs unchecked."""
+    parsed = region.parsed
+    return isinstance(parsed, doctest.Example) and bool(parsed.options.get(MAY_VARY))
+
+
+@contextlib.contextmanager
+def doctests_own_output_checker() -> Iterator[None]:
+    """``doctest.OutputChecker`` as doctest defines it, for as long as the block lasts: Sybil's
+    checker calls ``doctest.OutputChecker.check_output(self, ...)``, looked up at each call
+    (undocumented), and pytest-doctestplus (--doctest-plus) replaces that class with its own,
+    whose methods fail on Sybil's checker."""
+    replaced = doctest.OutputChecker
+    doctest.OutputChecker = _DOCTEST_OUTPUT_CHECKER  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        doctest.OutputChecker = replaced  # type: ignore[misc]
+
+
+class _UncheckedWhereMayVary:
+    """The runner's output checker: any output holds for an example that may vary (an
+    unexpected exception still fails it); every other is the tensor checker's to judge."""
+
+    def __init__(self, checker: Any) -> None:
+        self.checker = checker
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        if optionflags & MAY_VARY:
+            return True
+        return bool(self.checker.check_output(want, got, optionflags))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.checker, name)
 
 
 class SheetChecker(Protocol):
@@ -161,6 +201,12 @@ class _DebuggerOnDemand:
             self.debugger.set_continue()
 
 
+# doctest's own OutputChecker, which Sybil's checker builds on (whatever has replaced the name).
+_DOCTEST_OUTPUT_CHECKER: type[doctest.OutputChecker] = next(
+    cls
+    for cls in SybilOutputChecker.__mro__
+    if cls.__module__ == "doctest" and cls.__qualname__ == "OutputChecker"
+)
 # doctest._OutputRedirectingPdb is undocumented: the debugger class DocTestRunner.run builds.
 _OUTPUT_REDIRECTING_PDB: Any = doctest._OutputRedirectingPdb  # type: ignore[attr-defined]
 
@@ -175,7 +221,7 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         reportflags = doctest.set_unittest_reportflags(0)
         doctest.set_unittest_reportflags(reportflags)
         super().__init__(
-            checker=checker,  # type: ignore[arg-type]
+            checker=_UncheckedWhereMayVary(checker),  # type: ignore[arg-type]
             verbose=False,
             optionflags=optionflags | reportflags,
         )
@@ -198,7 +244,8 @@ class _SheetDocTestRunner(doctest.DocTestRunner):
         # example runs inside this call, and an example that runs doctest itself gets the same.
         doctest._OutputRedirectingPdb = _DebuggerOnDemand  # type: ignore[attr-defined]
         try:
-            return super().run(test, compileflags, out, clear_globs)
+            with doctests_own_output_checker():
+                return super().run(test, compileflags, out, clear_globs)
         finally:
             doctest._OutputRedirectingPdb = _OUTPUT_REDIRECTING_PDB  # type: ignore[attr-defined]
 
@@ -335,9 +382,14 @@ class _ForgivingDocTestStringParser(DocTestStringParser):
 
     def __call__(self, string: str, name: str) -> Iterable[Region]:
         try:
-            return list(super().__call__(string, name))
+            regions = list(super().__call__(string, name))
         except ValueError as error:
             return [Region(0, len(string), error, BlockParseError(error))]
+        for region in regions:
+            parsed = region.parsed
+            if isinstance(parsed, doctest.Example) and _MAY_VARY_COMMENT.search(parsed.source):
+                parsed.options[MAY_VARY] = True
+        return regions
 
 
 class _Languages:
@@ -550,7 +602,7 @@ def _line_of(error: Exception) -> int:
 def _parse(text: str, path: str, sybil: Sybil) -> Document:
     """The document of ``text`` with every live region ``sybil``'s parsers find placed."""
     document = Document(text, path)
-    fences = _Fences(text, _languages(sybil))
+    fences = _Fences(text, _languages(sybil), markdown=sybil.name == "markdown")
     for start, docstring in _texts(text, sybil):
         part = Document(docstring, path)
         shown = shown_text(docstring, sybil.name, _languages(sybil))
@@ -582,12 +634,6 @@ def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
         return [(0, text)]
     # PythonDocStringDocument.extract_docstrings is undocumented: how Sybil finds docstrings.
     return [(start, doc) for start, _, doc in PythonDocStringDocument.extract_docstrings(text)]
-
-
-def module_namespace(path: Path) -> dict[str, Any]:
-    """The globals of the Python module at ``path``, imported as Sybil's PythonDocument does
-    (sybil.python.import_path is undocumented)."""
-    return dict(import_path(path).__dict__)
 
 
 def _overlap(document: Document, region: Region) -> ParseError:
@@ -638,10 +684,13 @@ def _languages(sybil: Sybil) -> Collection[str]:
 
 
 class _Fences:
-    """Where a sheet's fenced blocks are, to tell live regions from illustrations."""
+    """Where a sheet's fenced blocks are, to tell live regions from illustrations. Fences are a
+    Markdown notion: in reST (a section underlined with ``~``) and docstrings there are none."""
 
-    def __init__(self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES) -> None:
-        blocks = fenced_blocks(text)
+    def __init__(
+        self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES, markdown: bool = True
+    ) -> None:
+        blocks = fenced_blocks(text) if markdown else []
         self.all = _outermost([(start, end) for start, end, _ in blocks])
         # A block in a language that runs, or a MyST directive fence (```{code-block} python,
         # ```{doctest}), is live; any other (````markdown) is an illustration.
@@ -719,7 +768,9 @@ def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
     if sybil.name != "rest":
         doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
     spans.update((region.start, region.end) for region in doctest_directive(document))
-    illustrations = _Fences(document.text, _languages(sybil)).illustrations
+    illustrations = _Fences(
+        document.text, _languages(sybil), markdown=sybil.name == "markdown"
+    ).illustrations
     shown = shown_text(document.text, sybil.name, _languages(sybil))
     spans = {
         span for span in spans if not _inside(span[0], illustrations) and not inside(span[0], shown)
@@ -766,7 +817,7 @@ def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int
     if not document.path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
     found = []
-    fences = _Fences(document.text).all
+    fences = _Fences(document.text, markdown=not document.path.endswith(".rst")).all
     shown = shown_text(
         document.text, "rest" if document.path.endswith(".rst") else "markdown", DEFAULT_LANGUAGES
     )

@@ -12,6 +12,7 @@ import pytest
 
 from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
 from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
+from pytest_cheatsheet.doctest_options import configured_optionflags
 from pytest_cheatsheet.formats import FORMATS, NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import (
     AXES,
@@ -190,7 +191,10 @@ def settings_from_config(config: pytest.Config) -> Settings:
         source = "ini option cheatsheet_require_devices"
         required_devices += _axis_option("devices", ini_required, source)
     code_languages = languages(ini_words(config, "cheatsheet_languages"))
-    sybils = {name: make_sybil(config.rootpath, code_languages, format=name) for name in FORMATS}
+    flags = configured_optionflags(config)
+    sybils = {
+        name: make_sybil(config.rootpath, code_languages, flags, format=name) for name in FORMATS
+    }
     return Settings(
         rootpath=config.rootpath,
         paths=sheet_paths(

@@ -22,7 +22,8 @@ from pytest_cheatsheet.directives import (
     ReaderDefaults,
     parse_directive,
 )
-from pytest_cheatsheet.formats import format_of
+from pytest_cheatsheet.doctest_markers import marker_gates
+from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.seam import (
     ENCODING,
@@ -141,6 +142,9 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
     matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
     gates_by_block = _by_next_block(directives, blocks, path, Gate)
+    if python_module:
+        for span, gates in marker_gates(text, blocks).items():
+            gates_by_block[span] = (*gates_by_block.get(span, ()), *gates)
     marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
     reader_blocks, rebinding, errors = reader_defaults_blocks(marks, blocks, regions)
     if errors:
@@ -171,7 +175,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
                 block=block,
             )
         )
-    warnings = shadowing_warnings(steps, reader_blocks)
+    directive = DIRECTIVE_FORMS[format_of(path) or "markdown"]
+    warnings = shadowing_warnings(steps, reader_blocks, directive)
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
 
 

@@ -25,6 +25,9 @@ OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
 # The summary's column, with torch defaults on: the code blocks that made a tensor of the
 # combination's dtype on its device.
 EXERCISED = "exercised"
+# An example that ran and did not raise, whose output may vary and was not compared: never
+# verified. Its column shows only when a run has one.
+UNCHECKED = "unchecked"
 
 
 def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -174,14 +177,17 @@ class Tally:
         if not self.counts:
             return []
         width = max(len("combination"), *(len(name) for name in self.counts))
-        header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in OUTCOMES)
+        outcomes: tuple[str, ...] = OUTCOMES
+        if any(counts[UNCHECKED] for counts in self.counts.values()):
+            outcomes = (*OUTCOMES, UNCHECKED)
+        header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in outcomes)
         exercised = self.exercised_by_combination()
         if exercised:
             header += f"  {EXERCISED:>9}"
         lines = [header]
         for name in sorted(self.counts):
             counts = self.counts[name]
-            row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in OUTCOMES)
+            row = f"{name:<{width}}  " + "  ".join(f"{counts[o]:>7}" for o in outcomes)
             if exercised:
                 watched, made = exercised.get(name, (0, 0))
                 row += f"  {made if watched else '-':>9}"
@@ -199,16 +205,16 @@ class Tally:
 
 def environment(devices: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Versions of what the sheets ran on, and a description of each device."""
-    import numpy
-    import torch
+    from pytest_cheatsheet.optional import installed
 
-    cuda_available = torch.cuda.is_available()
+    numpy = installed("numpy")
+    torch = installed("torch")
     return {
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cuda_available": cuda_available,
-        "numpy": numpy.__version__,
+        "torch": torch.__version__ if torch is not None else None,
+        "cuda": torch.version.cuda if torch is not None else None,
+        "cuda_available": torch is not None and torch.cuda.is_available(),
+        "numpy": numpy.__version__ if numpy is not None else None,
         "sybil": _version_of("sybil"),
         "pytest_cheatsheet": _version_of("pytest-cheatsheet"),
         "platform": f"{sys.platform} {platform.machine()}",
@@ -249,8 +255,9 @@ def environment_line(env: dict[str, Any]) -> str:
     cuda = f"CUDA {env['cuda']}" if env["cuda"] else "no CUDA build"
     if env["cuda"] and not env["cuda_available"]:
         cuda += " (no GPU available)"
+    torch = f"torch {env['torch']}, {cuda}" if env["torch"] else "torch not installed"
+    numpy = f"numpy {env['numpy']}" if env["numpy"] else "numpy not installed"
     devices = ", ".join(f"{name}: {description}" for name, description in env["devices"].items())
-    return (
-        f"torch {env['torch']}, {cuda}, numpy {env['numpy']}, Python {env['python']}, "
-        f"sybil {env['sybil']}" + (f"; devices: {devices}" if devices else "")
+    return f"{torch}, {numpy}, Python {env['python']}, sybil {env['sybil']}" + (
+        f"; devices: {devices}" if devices else ""
     )
