@@ -20,14 +20,23 @@ from packaging.requirements import Requirement
 
 # The torch releases the sheets are verified on, oldest first; the first is the floor that
 # pyproject.toml and the README claim. Override with the environment:
-#   CHEATSHEET_TORCH_VERSIONS="2.4 2.13" nox -s cheatsheet
-TORCH_VERSIONS = os.environ.get("CHEATSHEET_TORCH_VERSIONS", "2.0 2.1 2.4 2.8 2.13 2.14").split()
+#   CHEATSHEET_TORCH_VERSIONS="2.4.1 2.13.0" nox -s cheatsheet
+TORCH_VERSIONS = os.environ.get(
+    "CHEATSHEET_TORCH_VERSIONS",
+    "2.0.1 2.1.2 2.2.2 2.3.1 2.4.1 2.5.1 2.6.0 2.7.1 "
+    "2.8.0 2.9.1 2.10.0 2.11.0 2.12.1 2.13.0 2.14.1 2.15.0",
+).split()
 # The Python versions the python/ sheets claim besides the one the torch sessions run on, and
 # the torch they run with.
 PYTHON_VERSIONS = ["3.12", "3.13"]
-PYTHON_TORCH = "2.14"
-# torch releases built against NumPy 1 (before 2.3) need numpy<2.
+PYTHON_TORCH = "2.14.1"
+# NumPy is pinned, so that two consecutive torch runs differ in torch alone: torch releases
+# built against NumPy 1 (before 2.3) run with NUMPY_1, the others with NUMPY_2. NUMPY_PAIR is
+# also run with NUMPY_1 (session numpy_pair), the one step where only NumPy changes.
 NUMPY_1_BEFORE = (2, 3)
+NUMPY_1 = "1.26.4"
+NUMPY_2 = "2.4.6"
+NUMPY_PAIR = "2.3.1"
 # The release the plugin's own tests run on (a CPU build of it lies on the development machines).
 TESTS_TORCH = "2.13.0"
 REPORTS = Path("reports")
@@ -49,8 +58,17 @@ def _upgrade_release(argv: list[str]) -> str | None:
     return rest[0] if rest and _RELEASE.match(rest[0]) else None
 
 
+def _series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def _listed(release: str) -> str | None:
+    """The entry of TORCH_VERSIONS that ``release`` names: itself, or its series' patch."""
+    return next((v for v in TORCH_VERSIONS if release in (v, _series(v))), None)
+
+
 _upgrade = _upgrade_release(sys.argv)
-if _upgrade is not None and _upgrade not in TORCH_VERSIONS:
+if _upgrade is not None and _listed(_upgrade) is None:
     TORCH_VERSIONS.append(_upgrade)
 
 
@@ -58,11 +76,21 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2])
 
 
-def _torch_requirement(version: str) -> list[str]:
-    requirement = [f"torch=={version}" if version.count(".") >= 2 else f"torch=={version}.*"]
-    if _version_tuple(version) < NUMPY_1_BEFORE:
-        requirement.append("numpy<2")
-    return requirement
+def _torch_requirement(version: str, numpy: str | None = None) -> list[str]:
+    if numpy is None:
+        numpy = NUMPY_1 if _version_tuple(version) < NUMPY_1_BEFORE else NUMPY_2
+    torch = f"torch=={version}" if version.count(".") >= 2 else f"torch=={version}.*"
+    return [torch, f"numpy=={numpy}"]
+
+
+def _install_with_torch(
+    session: nox.Session, version: str, numpy: str | None, *packages: str
+) -> None:
+    """``packages`` with torch and NumPy exactly pinned, in one command (so that nothing they
+    need moves torch). A machine-wide pip constraint (some cap torch below the newest release)
+    is not applied to this one install: the pins are the point of the session."""
+    requirement = _torch_requirement(version, numpy)
+    session.install(*requirement, *packages, env={"PIP_CONSTRAINT": os.devnull})
 
 
 # pytest in-process, its exit status kept for `compat record`: failed claims (status 1) are
@@ -73,15 +101,16 @@ _PYTEST_KEEPING_STATUS = (
 )
 
 
-def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) -> None:
+def _run_sheets(
+    session: nox.Session, torch: str, label: str, paths: list[str], numpy: str | None = None
+) -> None:
     """Run ``paths`` with a JSON report, then record it in the history and rewrite the table.
 
     The session fails when a claim fails (after everything is written), so CI goes red; nox
     still runs the other sessions.
     """
-    session.install(*_torch_requirement(torch))
-    session.install(".[numpy]")
-    if session.posargs and session.posargs[0] == torch:
+    _install_with_torch(session, torch, numpy, ".[numpy]")
+    if session.posargs and session.posargs[0] in (torch, _series(torch)):
         session.posargs.pop(0)  # nox -s upgrade -- 2.15
     REPORTS.mkdir(exist_ok=True)
     report = REPORTS / f"{label}.json"
@@ -101,7 +130,7 @@ def _run_sheets(session: nox.Session, torch: str, label: str, paths: list[str]) 
     session.run(
         "python",
         "-m",
-        "pytest_cheatsheet.compat",
+        "pytest_cheatsheet.history",
         "record",
         str(report),
         "--label",
@@ -145,7 +174,7 @@ def _floor_python() -> str:
 @nox.session(python=_floor_python())
 def floors(session: nox.Session) -> None:
     """The suite at the lowest versions pyproject.toml allows: Python, pytest, pluggy, Sybil..."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     constraints = Path(session.create_tmp()) / "floors.txt"
     constraints.write_text("\n".join(_floor_pins()) + "\n", encoding="utf-8")
     session.install("-c", str(constraints), "-e", ".[test,package]")
@@ -164,7 +193,7 @@ def newest(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The plugin's own test suite and the sheets, as CI runs them."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test,package]")
     session.run("pytest", *session.posargs)
 
@@ -173,8 +202,8 @@ def tests(session: nox.Session) -> None:
 @nox.parametrize("torch", TORCH_VERSIONS)
 def cheatsheet(session: nox.Session, torch: str) -> None:
     """The sheets on one torch release: recorded in cheatsheet/history/, table rewritten."""
-    series = ".".join(torch.split(".")[:2])  # 2.13.1 and 2.13 are recorded as torch-2.13
-    _run_sheets(session, torch, f"torch-{series}", ["cheatsheet/"])
+    # 2.13.1 and 2.13 are recorded as torch-2.13
+    _run_sheets(session, torch, f"torch-{_series(torch)}", ["cheatsheet/"])
 
 
 @nox.session(python=PYTHON_VERSIONS)
@@ -183,12 +212,19 @@ def python(session: nox.Session) -> None:
     _run_sheets(session, PYTHON_TORCH, f"python-{session.python}", ["cheatsheet/python/"])
 
 
+@nox.session
+def numpy_pair(session: nox.Session) -> None:
+    """The sheets on NUMPY_PAIR with NumPy 1: beside its NumPy 2 run, NumPy's own changes."""
+    label = f"torch-{_series(NUMPY_PAIR)}-numpy-{NUMPY_1.split('.')[0]}"
+    _run_sheets(session, NUMPY_PAIR, label, ["cheatsheet/"], NUMPY_1)
+
+
 @nox.session(venv_backend="none")
 def upgrade(session: nox.Session) -> None:
     """`nox -s upgrade -- 2.15`: the sheets on that release; prints the claims that changed."""
     if not session.posargs or not _RELEASE.match(session.posargs[0]):
         session.error("name the torch release: nox -s upgrade -- 2.15 [pytest options]")
-    session.notify(f"cheatsheet(torch='{session.posargs[0]}')", session.posargs)
+    session.notify(f"cheatsheet(torch='{_listed(session.posargs[0])}')", session.posargs)
 
 
 @nox.session
@@ -198,7 +234,7 @@ def compat(session: nox.Session) -> None:
     session.run(
         "python",
         "-m",
-        "pytest_cheatsheet.compat",
+        "pytest_cheatsheet.history",
         "render",
         "--history",
         str(HISTORY),
@@ -212,7 +248,7 @@ def compat(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format check) and mypy."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test,lint]", "nox")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -222,6 +258,6 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """benchmarks/bench.py: the plugin against bare Sybil and plain exec, as CPU-time ratios."""
-    session.install(*_torch_requirement(TESTS_TORCH))
+    session.install(f"torch=={TESTS_TORCH}")
     session.install("-e", ".[test]")
     session.run("python", "benchmarks/bench.py", *session.posargs)

@@ -1,20 +1,26 @@
-"""The history of claims per release and device, the changed-claims list and the table."""
+"""The history of claims per run (pytest_cheatsheet.history): recording reports, refusing the ones
+that cannot be placed or keyed, and COMPATIBILITY.md (upgrade steps, runs, claims by page)."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SheetWriter
-from pytest_cheatsheet import compat
+from pytest_cheatsheet.history import records as history
+from pytest_cheatsheet.history.__main__ import main
+from pytest_cheatsheet.history.claims import claims_of, shorten
+from pytest_cheatsheet.history.render import escape, render
 from pytest_cheatsheet.sheet import make_sybil, parse_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +57,8 @@ Outcome = Callable[[int, str], "tuple[str, str] | str"]
 
 
 class Project:
-    """A root with one sheet, reports made for its examples, and the compat command on it."""
+    """A root with one sheet, schema 3 reports made for its examples (their claims computed as
+    collection computes them), and the history command on it."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -64,10 +71,11 @@ class Project:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
-    def examples(self, name: str = "a.md") -> list[tuple[int, str]]:
+    def examples(self, name: str = "a.md") -> list[tuple[int, str, dict[str, Any]]]:
         path = self.root / "cheatsheet" / "torch" / name
         sheet = parse_sheet(path, make_sybil(path.parent))
-        return [(step.line, step.heading) for step in sheet.examples]
+        claims = claims_of(sheet)
+        return [(step.line, step.heading, claims[step.line]) for step in sheet.examples]
 
     def report(
         self,
@@ -77,62 +85,52 @@ class Project:
         combinations: tuple[str, ...] = ("cpu-float32", "cpu-float64"),
         devices: dict[str, str] | None = None,
         lines: set[int] | None = None,
-        schema: int = 2,
-        name: str = "a.md",
+        python: str = "3.11.7",
     ) -> Path:
         results = []
-        for line, heading in self.examples(name):
+        for line, heading, claim in self.examples():
             if lines is not None and line not in lines:
                 continue
             for combination in combinations:
                 value = outcome(line, combination) if outcome else "passed"
                 result, reason = (value, "") if isinstance(value, str) else value
-                record: dict[str, Any] = {
-                    "sheet": f"cheatsheet/torch/{name}",
-                    "line": line,
-                    "heading": heading,
-                    "combination": combination,
-                    "outcome": result,
-                    "reason": reason,
-                    "duration": 0.01,
-                }
-                if schema == 2:
-                    record["expected"] = "2\n" if result == "failed" else None
-                    record["printed"] = "3\n" if result == "failed" else None
-                results.append(record)
+                results.append(
+                    {
+                        "sheet": "cheatsheet/torch/a.md",
+                        "line": line,
+                        "heading": heading,
+                        "combination": combination,
+                        "outcome": result,
+                        "reason": reason,
+                        "duration": 0.01,
+                        "device": combination.split("-")[0],
+                        **claim,
+                    }
+                )
+        versions = {"python": python, "torch": torch, "cuda": None, "numpy": numpy}
         document = {
-            "schema": schema,
-            "created": f"2026-12-01T00:00:00+00:00 {torch}",
-            "versions": {"python": "3.11.7", "torch": torch, "cuda": None, "numpy": numpy},
-            "platform": "linux x86_64",
+            "schema": 3,
+            "created": "2026-12-01T00:00:00+00:00",
+            "versions": versions,
             "devices": devices or {"cpu": "x86_64", "cuda": "not available"},
             "results": results,
         }
-        path = self.root / "reports" / f"{torch}-{len(list(self.root.glob('reports/*')))}.json"
+        path = self.root / "reports" / f"{len(list(self.root.glob('reports/*')))}.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(document), encoding="utf-8")
         return path
 
     def record(self, report: Path, *options: str, language: str = "zh") -> int:
-        return compat.main(
-            [
-                "record",
-                str(report),
-                "--history",
-                str(self.history),
-                "--output",
-                str(self.table),
-                "--root",
-                str(self.root),
-                "--language",
-                language,
-                *options,
-            ]
-        )
+        places = ["--history", str(self.history), "--output", str(self.table)]
+        places += ["--root", str(self.root), "--language", language]
+        return main(["record", str(report), *places, *options])
 
     def files(self) -> dict[str, bytes]:
         paths = [*self.history.glob("*.json"), self.table]
         return {path.name: path.read_bytes() for path in paths if path.exists()}
+
+    def page(self) -> str:
+        return self.table.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -144,7 +142,11 @@ def _gated_on_numpy_1(line: int, combination: str) -> tuple[str, str] | str:
     return ("skipped", "requires numpy>=2 (have numpy 1.26.4)") if line >= 17 else "passed"
 
 
-# --- history -------------------------------------------------------------------------------------
+def _outcomes(record: history.Record) -> dict[int, tuple[tuple[str, str], ...]]:
+    return {claim["line"]: history.state(claim) for claim in record.claims.values()}
+
+
+# --- recording -----------------------------------------------------------------------------------
 
 
 def test_recording_one_release_keeps_the_records_of_the_others(project: Project) -> None:
@@ -157,9 +159,7 @@ def test_recording_one_release_keeps_the_records_of_the_others(project: Project)
         "torch-2.4-cpu.json",
     ]
     assert (project.history / "torch-2.4-cpu.json").read_bytes() == kept
-    table = project.table.read_text(encoding="utf-8")
-    assert "| torch 2.4 (cpu) | 2.4.1+cu121 |" in table
-    assert "| torch 2.13 (cpu) | 2.13.0+cpu |" in table
+    assert "| torch 2.4 | 2.4.1+cu121 | 2.4.6 | 3.11.7 | ✅ 8 | 2026-12-01 |" in project.page()
 
 
 def test_rerunning_a_recorded_release_leaves_everything_identical_and_says_so(
@@ -172,7 +172,7 @@ def test_rerunning_a_recorded_release_leaves_everything_identical_and_says_so(
     assert project.record(project.report("2.13.0+cpu"), "--label", "torch-2.13") == 0
     assert project.files() == before
     out = capsys.readouterr().out
-    assert "compared with torch-2.13 (cpu) as recorded before:\nno claim changed" in out
+    assert "torch 2.13 compared with torch 2.13 as recorded before:\nno claim changed" in out
     assert "torch-2.13-cpu.json: unchanged" in out
 
 
@@ -188,25 +188,22 @@ def test_a_partial_run_is_merged_into_the_full_record_and_says_so(
     partial = project.report(outcome=fails_on_float64, lines={first})
     assert project.record(partial) == 1
     out = capsys.readouterr().out
-    assert "partial run (examples of its sheets are missing from the report)" in out
+    assert "partial run (it ran fewer sheets, combinations or claims" in out
     assert "merged into torch-2.13-cpu.json: 1 claims updated, the others kept" in out
-    record = compat.load_record(project.history / "torch-2.13-cpu.json")
+    record = history.load_record(project.history / "torch-2.13-cpu.json")
     assert not record.partial
     assert len(record.claims) == 4
-    outcomes = {c["line"]: compat.describe_results(c) for c in record.claims.values()}
-    assert outcomes[first] == "passed (cpu-float32), failed (cpu-float64)"
-    assert sorted(set(outcomes.values())) == [
-        "passed",
-        "passed (cpu-float32), failed (cpu-float64)",
-    ]
+    outcomes = _outcomes(record)
+    assert outcomes[first] == (("cpu-float32", "passed"), ("cpu-float64", "failed"))
+    assert [line for line, o in outcomes.items() if "failed" in str(o)] == [first]
 
 
 def test_a_narrowed_run_merges_by_combination_and_keeps_the_others(project: Project) -> None:
     project.record(project.report())
     narrowed = project.report(combinations=("cpu-float64",))
     assert project.record(narrowed, "--partial") == 0
-    record = compat.load_record(project.history / "torch-2.13-cpu.json")
-    assert record.sheets == {"cheatsheet/torch/a.md": ["cpu-float32", "cpu-float64"]}
+    record = history.load_record(project.history / "torch-2.13-cpu.json")
+    assert record.combinations("cheatsheet/torch/a.md") == ["cpu-float32", "cpu-float64"]
     assert not record.partial
 
 
@@ -215,7 +212,9 @@ def test_fewer_combinations_than_the_full_record_is_a_partial_run(
 ) -> None:
     project.record(project.report())
     project.record(project.report(combinations=("cpu-float64",)))
-    assert "it ran fewer sheets or combinations (cheatsheet/torch/a.md)" in capsys.readouterr().out
+    assert "it ran fewer sheets, combinations or claims (cheatsheet/torch/a.md)" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_partial_run_on_other_versions_is_refused(
@@ -234,10 +233,10 @@ def test_a_first_partial_run_is_recorded_as_partial_and_a_full_run_replaces_it(
     project: Project,
 ) -> None:
     project.record(project.report(), "--partial")
-    assert compat.load_record(project.history / "torch-2.13-cpu.json").partial
-    assert "（部分）" in project.table.read_text(encoding="utf-8")
+    assert history.load_record(project.history / "torch-2.13-cpu.json").partial
+    assert "（部分）" in project.page()
     project.record(project.report())
-    assert not compat.load_record(project.history / "torch-2.13-cpu.json").partial
+    assert not history.load_record(project.history / "torch-2.13-cpu.json").partial
 
 
 def test_claims_keep_their_history_when_the_sheet_is_edited_above_them(
@@ -248,83 +247,152 @@ def test_claims_keep_their_history_when_the_sheet_is_edited_above_them(
     capsys.readouterr()
     assert project.record(project.report()) == 0
     assert "no claim changed" in capsys.readouterr().out
-    lines = sorted(
-        c["line"]
-        for c in compat.load_record(project.history / "torch-2.13-cpu.json").claims.values()
-    )
-    assert lines == [line for line, _ in project.examples()]
+    lines = sorted(_outcomes(history.load_record(project.history / "torch-2.13-cpu.json")))
+    assert lines == [line for line, _, _ in project.examples()]
 
 
-def test_a_report_older_than_the_sheet_is_refused(
+# --- refusals: one line, status 2, nothing written -----------------------------------------------
+
+
+def _edit(document: dict[str, Any], how: str) -> None:
+    if how == "no versions":
+        del document["versions"]
+    elif how == "no NumPy version":
+        document["versions"]["numpy"] = None
+    elif how == "null results":
+        document["results"] = None
+    elif how == "no results":
+        document["results"] = []
+    elif how == "schema 2":
+        document["schema"] = 2
+    elif how == "a result without its claim":
+        del document["results"][0]["claim"]
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("no versions", "the report names no version of torch, numpy, python"),
+        ("no NumPy version", "the report names no version of numpy"),
+        ("null results", "the report has no results (null)"),
+        ("no results", "the report has no results ([])"),
+        ("schema 2", "report schema 2; this version records schema 3"),
+        ("a result without its claim", "result 0 lacks claim"),
+    ],
+)
+def test_a_report_that_cannot_be_placed_or_keyed_is_refused_in_one_line(
+    project: Project, capsys: pytest.CaptureFixture[str], how: str, message: str
+) -> None:
+    report = project.report()
+    document = json.loads(report.read_text(encoding="utf-8"))
+    _edit(document, how)
+    report.write_text(json.dumps(document), encoding="utf-8")
+    assert project.record(report) == 2
+    assert not project.history.exists()
+    err = capsys.readouterr().err
+    assert err == f"error: {report}: {message}" + err.split(message, 1)[1]
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_a_report_whose_sheet_changed_since_the_run_is_refused(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = project.report()
     project.write(SHEET.replace("## Adding\n", "## Adding\n\nA new paragraph.\n"))
     assert project.record(report) == 2
     assert not project.history.exists()
-    assert "the report does not match the sheets as they are now" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cheatsheet/torch/a.md changed since the run" in err
+    assert "its claims may have moved; run the sheets again" in err
+    assert err.count("\n") == 1
 
 
-@pytest.mark.parametrize("schema", [1, 2])
-def test_reports_of_schema_1_and_2_are_read(project: Project, schema: int) -> None:
-    assert project.record(project.report(schema=schema)) == 0
-
-
-def test_a_report_of_an_unknown_schema_is_refused_naming_the_file(
-    project: Project, capsys: pytest.CaptureFixture[str]
+def test_the_refusals_through_python_m_compat_are_one_line_without_a_traceback(
+    project: Project,
 ) -> None:
     report = project.report()
-    report.write_text(json.dumps({"schema": 3}), encoding="utf-8")
-    assert project.record(report) == 2
-    assert f"{report}: report schema 3; this version reads schemas 1, 2" in capsys.readouterr().err
+    document = json.loads(report.read_text(encoding="utf-8"))
+    document["results"] = None
+    report.write_text(json.dumps(document), encoding="utf-8")
+    places = ["--history", str(project.history), "--output", str(project.table)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_cheatsheet.compat", "record", str(report), *places],
+        capture_output=True,
+        text=True,
+        cwd=project.root,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"error: {report}: the report has no results (null): no run\n"
 
 
 def test_a_corrupt_history_file_is_an_error_naming_it(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project.history.mkdir(parents=True)
-    (project.history / "torch-2.4-cpu.json").write_text('{"history": 1}', encoding="utf-8")
+    (project.history / "torch-2.4-cpu.json").write_text('{"history": 2}', encoding="utf-8")
     assert project.record(project.report()) == 2
     assert "torch-2.4-cpu.json: not a history file: missing or bad 'sheets'" in (
         capsys.readouterr().err
     )
 
 
-# --- several machines ----------------------------------------------------------------------------
+def test_a_history_of_schema_1_is_read(project: Project) -> None:
+    old = {
+        "history": 1,
+        "label": "torch-2.4",
+        "device": "cpu",
+        "versions": {"python": "3.11.7", "torch": "2.4.1", "numpy": "2.4.6"},
+        "devices": {"cpu": "x86_64"},
+        "created": "2026-12-01",
+        "partial": False,
+        "sheets": {
+            "cheatsheet/torch/a.md": {
+                "combinations": ["cpu-float32"],
+                "claims": {
+                    "Gated|0123456789": {
+                        "line": 21,
+                        "block": 20,
+                        "results": [["skipped", "cpu-float32", "requires numpy>=2"]],
+                        "gate": "requires numpy>=2",
+                        "sentence": "NumPy 2 prints scalars.",
+                    }
+                },
+            }
+        },
+    }
+    project.history.mkdir(parents=True)
+    path = project.history / "torch-2.4-cpu.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    (claim,) = history.load_record(path).claims.values()
+    assert claim["gate_text"] == "NumPy 2 prints scalars."
+    assert claim["results"][0]["outcome"] == "skipped"
 
 
-def test_a_cuda_and_a_cpu_report_of_one_release_give_one_column(project: Project) -> None:
+# --- devices -------------------------------------------------------------------------------------
+
+
+def test_results_on_an_absent_device_are_left_out_and_a_cuda_run_is_its_own_record(
+    project: Project,
+) -> None:
     project.write(SHEET.replace("devices=cpu", "devices=cpu,cuda"))
-    cuda = ("cpu-float32", "cpu-float64", "cuda-float32", "cuda-float64")
+    both = ("cpu-float32", "cpu-float64", "cuda-float32", "cuda-float64")
 
     def cpu_machine(line: int, combination: str) -> tuple[str, str] | str:
-        return ("skipped", "device 'cuda' is not available") if "cuda" in combination else "passed"
+        return ("skipped", "any words at all") if "cuda" in combination else "passed"
 
-    def cuda_machine(line: int, combination: str) -> tuple[str, str] | str:
-        return ("failed", "First difference: x") if combination == "cuda-float64" else "passed"
-
-    project.record(project.report(outcome=cpu_machine, combinations=cuda))
-    project.record(
-        project.report(
-            torch="2.13.0+cu128",
-            outcome=cuda_machine,
-            combinations=cuda,
-            devices={"cpu": "x86_64", "cuda": "NVIDIA H200"},
-        )
-    )
+    project.record(project.report(outcome=cpu_machine, combinations=both))
+    cpu = history.load_record(project.history / "torch-2.13-cpu.json")
+    assert cpu.combinations("cheatsheet/torch/a.md") == ["cpu-float32", "cpu-float64"]
+    assert "从未记录过 CUDA（或任何 GPU）上的运行" in project.page()
+    cuda = {"cpu": "x86_64", "cuda": "NVIDIA H200"}
+    project.record(project.report("2.13.0+cu128", combinations=both, devices=cuda))
     assert sorted(p.name for p in project.history.iterdir()) == [
         "torch-2.13-cpu.json",
         "torch-2.13-cuda.json",
     ]
-    table = project.table.read_text(encoding="utf-8")
-    header = next(line for line in table.splitlines() if line.startswith("| 断言 | 小节 | 原因"))
-    assert header.endswith("| torch 2.13 |")  # one column, not one per machine
-    rows = _changed_rows(table)  # a failure is never folded away
-    assert len(rows) == 2  # two blocks, whose examples fail alike
-    assert rows[0].endswith(
-        "| cpu: ✅<br>cuda: ✅ cpu-float32,cpu-float64,cuda-float32"
-        "<br>❌ cuda-float64: expected '2', printed '3' |"
-    )
+    assert "CUDA (NVIDIA H200)" in project.page()
+    assert "从未记录过 CUDA" not in project.page()
 
 
 # --- what changed, and the exit status -----------------------------------------------------------
@@ -334,7 +402,7 @@ def test_a_claim_that_held_and_now_fails_is_printed_and_the_exit_status_is_1(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project.record(project.report("2.8.0"), "--label", "torch-2.8")
-    line, heading = project.examples()[0]
+    line, heading, _ = project.examples()[0]
 
     def breaks(at: int, combination: str) -> tuple[str, str] | str:
         return ("failed", "First difference: expected 2, got 3") if at == line else "passed"
@@ -342,22 +410,10 @@ def test_a_claim_that_held_and_now_fails_is_printed_and_the_exit_status_is_1(
     capsys.readouterr()
     assert project.record(project.report("2.13.0", outcome=breaks), "--label", "torch-2.13") == 1
     out = capsys.readouterr().out
-    assert "torch-2.13 (cpu) compared with torch-2.8 (cpu):" in out
-    assert f"cheatsheet/torch/a.md:{line}  {heading}  passed -> failed\n" in out
-    assert "    cpu-float32 cpu-float64: expected '2', printed '3'\n" in out
-    assert "1 claims changed" in out
+    assert "torch 2.13 compared with torch 2.8:\n" in out
+    assert f"[a.md:{line}](torch/a.md?plain=1#L{line}) {heading}: passed → failed\n" in out
+    assert "1 claims changed\n1 claims fail on torch 2.13\n" in out
     assert (project.history / "torch-2.13-cpu.json").exists()  # written before it fails
-    assert "❌ expected '2', printed '3'" in project.table.read_text(encoding="utf-8")
-
-
-def test_the_first_difference_falls_back_to_the_reason_in_a_schema_1_report(
-    project: Project, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def fails(at: int, combination: str) -> tuple[str, str]:
-        return ("failed", "First difference: expected 2, got 3")
-
-    project.record(project.report(outcome=fails, schema=1))
-    assert "❌ expected 2, got 3" in project.table.read_text(encoding="utf-8")
 
 
 def test_a_pytest_failure_outside_the_claims_fails_the_record_step(
@@ -375,66 +431,138 @@ def test_a_pytest_failure_outside_the_claims_fails_the_record_step(
     assert project.record(project.report(), "--pytest-status", str(status)) == 2
 
 
-def test_a_gate_that_changes_outcome_is_printed_but_does_not_fail(
+def test_a_gate_that_changes_outcome_is_printed_once_per_block_and_does_not_fail(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project.record(
-        project.report("2.1.2", numpy="1.26.4", outcome=_gated_on_numpy_1), "--label", "torch-2.1"
-    )
+    report = project.report("2.2.2", numpy="2.4.6", outcome=_gated_on_numpy_1)
+    project.record(report, "--label", "torch-2.2")
     capsys.readouterr()
     assert project.record(project.report("2.4.1"), "--label", "torch-2.4") == 0
     out = capsys.readouterr().out
-    assert "  Gated  skipped -> passed" in out
+    assert "(2 examples) Gated: skipped → passed (`requires numpy>=2`)\n" in out
     assert "2 claims changed" in out
 
 
-# --- the table -----------------------------------------------------------------------------------
+# --- upgrade steps -------------------------------------------------------------------------------
 
 
-def _changed_rows(table: str) -> list[str]:
-    part = table.split("\n---\n")[0]
-    return [line for line in part.splitlines() if line.startswith("| [")]
+def _steps(page: str) -> list[str]:
+    return [line for line in page.splitlines() if line.startswith("### ") and "→" in line]
 
 
-def test_a_gated_block_counts_once_with_its_gate_and_sentence_and_numpy_as_its_cause(
+def test_each_upgrade_step_is_one_package_and_newest_first_numpy_paired_on_one_torch(
     project: Project,
 ) -> None:
+    numpy_1 = "1.26.4"
+    project.record(project.report("2.2.2", numpy_1, _gated_on_numpy_1), "--label", "torch-2.2")
     project.record(
-        project.report("2.1.2", numpy="1.26.4", outcome=_gated_on_numpy_1), "--label", "torch-2.1"
+        project.report("2.3.1", numpy_1, _gated_on_numpy_1), "--label", "torch-2.3-numpy-1"
     )
+    project.record(project.report("2.3.1"), "--label", "torch-2.3")
     project.record(project.report("2.4.1"), "--label", "torch-2.4")
-    table = project.table.read_text(encoding="utf-8")
-    (row,) = _changed_rows(table)
-    assert row == (
-        "| [a.md:21](torch/a.md?plain=1#L21) (2 个示例) | Gated<br>`requires numpy>=2` "
-        "NumPy 2 prints scalars with their type. | NumPy | ⏭️ requires numpy>=2 | ✅ |"
-    )
-    assert "<summary>在每次运行中结果都相同的断言：1 个</summary>" in table
-    folded = table.split("<details>")[1]
-    assert "| [a.md:8](torch/a.md?plain=1#L8) (2 个示例) | Adding | ✅ |" in folded
+    page = project.page()
+    assert _steps(page) == ["### NumPy 1.26.4 → 2.4.6 (torch 2.3.1)"]
+    quiet = "没有断言变化：torch 2.3.1 → 2.4.1; torch 2.2.2 → 2.3.1。\n\n### NumPy"
+    assert quiet in page  # torch's steps first, newest first, the quiet ones in one line
+    numpy_step = page.split("### NumPy")[1].split("##")[0]
+    assert "(2 个示例) Gated: 跳过 → 通过 (`requires numpy>=2`)" in numpy_step
+    assert page.count("跳过 → 通过") == 1  # put down to NumPy alone
+    assert "| torch 2.3 (NumPy 1) | 2.3.1 | 1.26.4 |" in page
+    assert "have numpy" not in page  # a gate's own skip reason: the gate beside it says it
 
 
-def test_a_failure_without_a_gate_is_put_down_to_the_package_whose_version_changed(
+def test_a_step_lists_what_now_fails_before_what_a_gate_switched(project: Project) -> None:
+    numpy_1 = "1.26.4"
+    project.record(project.report("2.3.1", numpy_1, _gated_on_numpy_1), "--label", "torch-2.3")
+
+    def breaks(line: int, combination: str) -> tuple[str, str] | str:
+        return ("failed", "First difference: x") if line == 10 else "passed"
+
+    project.record(project.report("2.3.1", outcome=breaks), "--label", "torch-2.3-numpy-2")
+    step = project.page().split("### NumPy 1.26.4 → 2.4.6 (torch 2.3.1)\n\n")[1]
+    assert step.startswith("- [a.md:10](torch/a.md?plain=1#L10) Adding: 通过 → 失败\n- [a.md:21]")
+
+
+def test_runs_that_differ_in_two_packages_say_so(project: Project) -> None:
+    project.record(project.report("2.2.2", "1.26.4", _gated_on_numpy_1), "--label", "torch-2.2")
+    project.record(project.report("2.4.1"), "--label", "torch-2.4", language="en")
+    page = project.page()
+    assert _steps(page) == ["### torch 2.2.2 → 2.4.1"]
+    assert "(also NumPy changed: the cause may be either)" in page
+
+
+def test_a_python_step_compares_the_same_torch_on_two_pythons(project: Project) -> None:
+    project.record(project.report("2.14.1"), "--label", "torch-2.14")
+    project.record(project.report("2.14.1", python="3.13.0"), "--label", "python-3.13")
+    assert "没有断言变化：Python 3.11.7 → 3.13.0 (torch 2.14.1)。" in project.page()
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def _many_runs(project: Project) -> None:
+    """Sixteen torch runs; a float16 skip with a long reason everywhere, a claim never run."""
+    project.write(SHEET.replace("float64", "float64,float16"))
+    combos = ("cpu-float32", "cpu-float64", "cpu-float16")
+    long = "float16 的最大值是 65504，这里的求和会溢出为 inf，所以这个组合跳过了这一块的全部示例"
+
+    def outcome(line: int, combination: str) -> tuple[str, str] | str:
+        if line >= 21:
+            return ("skipped", "需要 CUDA")
+        return ("skipped", long) if combination == "cpu-float16" else "passed"
+
+    for minor in range(16):
+        torch = f"2.{minor}.0"
+        project.record(
+            project.report(torch, outcome=outcome, combinations=combos),
+            "--label",
+            f"torch-2.{minor}",
+        )
+
+
+def test_no_table_is_wider_than_6_columns_and_a_long_reason_is_said_once(
     project: Project,
 ) -> None:
-    project.record(project.report("2.4.1"), "--label", "torch-2.4")
-
-    def fails(at: int, combination: str) -> tuple[str, str] | str:
-        return ("failed", "x") if at == 8 else "passed"
-
-    project.record(project.report("2.8.0", outcome=fails), "--label", "torch-2.8")
-    (row,) = _changed_rows(project.table.read_text(encoding="utf-8"))
-    assert row.startswith("| [a.md:8](torch/a.md?plain=1#L8) | Adding | torch | ✅ | ❌ expected")
+    _many_runs(project)
+    page = project.page()
+    widths = {line.count(" | ") + 1 for line in page.splitlines() if line.startswith("| ")}
+    assert max(widths) <= 6
+    assert page.count("这里的求和会溢出为 inf") == 1
 
 
-def test_the_table_is_in_english_by_default_and_in_chinese_when_asked(project: Project) -> None:
+def test_claims_never_run_are_not_listed_as_the_same_in_every_run(project: Project) -> None:
+    _many_runs(project)
+    page = project.page()
+    same, never = page.split("<summary>")[1:3]
+    assert same.startswith("在每次运行中结果都相同的断言：2 个")
+    assert never.startswith("在任何记录的运行中都没有运行过的断言：2 个")
+    assert "Gated" in never
+    assert "Gated" not in same
+
+
+def test_the_page_opens_with_the_newest_upgrade_step(project: Project) -> None:
+    _many_runs(project)
+
+    def breaks(line: int, combination: str) -> tuple[str, str] | str:
+        return ("failed", "First difference: x") if line == 8 else "passed"
+
+    project.record(project.report("2.16.0", outcome=breaks), "--label", "torch-2.16")
+    lines = project.page().splitlines()
+    first_section = next(line for line in lines if line.startswith("### "))
+    assert first_section == "### torch 2.15.0 → 2.16.0"
+    assert lines.index(first_section) < 12
+    assert lines[lines.index(first_section) + 2].startswith("- [a.md:8]")
+
+
+def test_the_page_is_in_english_by_default_and_in_chinese_when_asked(project: Project) -> None:
     project.record(project.report(), language="en")
-    english = project.table.read_text(encoding="utf-8")
+    english = project.page()
     assert english.startswith("# Compatibility of the sheets' claims\n")
-    assert "## Claims whose outcome differs between runs, or that fail: 0" in english
+    assert "never run on CUDA" not in english
+    assert "no run on CUDA (or any GPU) has ever been recorded" in english
     assert "断言" not in english
     project.record(project.report(), language="zh")
-    assert "## 在不同运行间结果不同或失败的断言：0 个" in project.table.read_text(encoding="utf-8")
+    assert project.page().startswith("# 兼容性表（Compatibility）\n")
 
 
 def test_an_unknown_language_is_a_usage_error(
@@ -445,21 +573,22 @@ def test_an_unknown_language_is_a_usage_error(
     assert "invalid choice: 'fr' (choose from 'en', 'zh')" in capsys.readouterr().err
 
 
-def test_links_are_relative_to_where_the_table_is_written(project: Project) -> None:
+def test_links_are_relative_to_where_the_page_is_written(project: Project) -> None:
     report = project.report()
     elsewhere = project.root / "docs" / "compat" / "TABLE.md"
     options = ["--history", str(project.history), "--output", str(elsewhere)]
-    compat.main(["record", str(report), *options, "--root", str(project.root)])
+    main(["record", str(report), *options, "--root", str(project.root)])
     assert "](../../cheatsheet/torch/a.md?plain=1#L8)" in elsewhere.read_text(encoding="utf-8")
 
 
-def test_render_rewrites_the_table_from_the_history_alone(project: Project) -> None:
+def test_render_rewrites_the_page_from_the_history_alone(project: Project) -> None:
     project.record(project.report())
-    table = project.table.read_bytes()
+    page = project.table.read_bytes()
     project.table.unlink()
+    (project.root / "cheatsheet" / "torch" / "a.md").unlink()  # no sheet is read
     options = ["--history", str(project.history), "--output", str(project.table)]
-    assert compat.main(["render", *options, "--root", str(project.root), "--language", "zh"]) == 0
-    assert project.table.read_bytes() == table
+    assert main(["render", *options, "--root", str(project.root), "--language", "zh"]) == 0
+    assert project.table.read_bytes() == page
 
 
 @settings(max_examples=50, deadline=None)
@@ -467,7 +596,7 @@ def test_render_rewrites_the_table_from_the_history_alone(project: Project) -> N
     heading=st.text(max_size=20),
     groups=st.lists(
         st.tuples(
-            st.sampled_from(compat.OUTCOMES),
+            st.sampled_from(history.OUTCOMES),
             st.lists(st.sampled_from(["any", "cpu-float32", "cuda-float16"]), min_size=1),
             st.text(max_size=30),
         ),
@@ -486,67 +615,34 @@ def test_a_record_reads_back_as_it_was_written(
         "heading": heading,
         "block": 2,
         "gate": "",
-        "sentence": "",
+        "gate_text": "",
         "results": [
             {"outcome": o, "combinations": sorted(set(c)), "reason": r.strip()}
             for o, c, r in groups
         ],
     }
-    record = compat.Record(
+    record = history.Record(
         "torch-2.13",
         "cpu",
         {"torch": "2.13.0"},
         {},
         "",
         False,
-        {"cheatsheet/a.md": ["any"]},
+        {"cheatsheet/a.md": {"combinations": ["any"], "digest": "0f"}},
         {f"cheatsheet/a.md|{heading}|0123456789": claim},
     )
     path = tmp_path_factory.mktemp("history") / record.filename
     path.write_text(record.to_text(), encoding="utf-8")
-    assert compat.load_record(path) == record
+    assert history.load_record(path) == record
 
 
-# --- end to end, through pytest ----------------------------------------------------------------
-
-
-def test_a_deliberately_broken_claim_is_printed_after_a_real_run(
-    sheets: SheetWriter, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sheets.write("torch/a.md", SHEET)
-    root = sheets.pytester.path
-    options = ["--history", "cheatsheet/history", "--output", "cheatsheet/COMPATIBILITY.md"]
-    options += ["--root", str(root), "--label", "torch-2.13"]
-    # The gated block runs on NumPy 2 only (the floors session runs NumPy 1).
-    gated = 0 if int(numpy.__version__.split(".")[0]) >= 2 else 4
-    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=8 - gated, skipped=gated)
-    assert compat.main(["record", str(root / "r.json"), *options]) == 0
-    table = (root / "cheatsheet" / "COMPATIBILITY.md").read_bytes()
-    sheets.write("torch/a.md", SHEET.replace(">>> 2 + 2\n4", ">>> 2 + 2\n5"))
-    result = sheets.run("--cheatsheet-report=r.json")
-    result.assert_outcomes(passed=6 - gated, failed=2, skipped=gated)
-    capsys.readouterr()
-    assert compat.main(["record", str(root / "r.json"), *options]) == 1
-    out = capsys.readouterr().out
-    assert "cheatsheet/torch/a.md:10  Adding  passed -> failed\n" in out
-    assert "    cpu-float32 cpu-float64: expected '5', printed '4'\n" in out
-    assert (root / "cheatsheet" / "COMPATIBILITY.md").read_bytes() != table
-
-
-# --- the committed history -----------------------------------------------------------------------
-
-
-def test_the_committed_table_is_what_the_committed_history_generates() -> None:
-    history = ROOT / "cheatsheet" / "history"
-    table = ROOT / "cheatsheet" / "COMPATIBILITY.md"
-    records = compat.load_history(history)
-    assert len({record.label for record in records if record.kind == "torch"}) >= 5
-    expected = compat.render(
-        records, Path("cheatsheet/COMPATIBILITY.md"), ROOT, "zh", Path("cheatsheet/history")
-    )
-    assert table.read_text(encoding="utf-8") == expected, (
-        "cheatsheet/COMPATIBILITY.md is stale: run `nox -s compat`"
-    )
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="ab `c d", max_size=80), limit=st.integers(2, 40))
+def test_an_excerpt_is_never_cut_inside_a_code_span(text: str, limit: int) -> None:
+    short = shorten(text, limit)
+    assert len(short) <= max(limit, len(" ".join(text.split())))
+    if short.endswith("…"):
+        assert short.count("`") % 2 == 0
 
 
 @pytest.mark.parametrize(
@@ -559,4 +655,154 @@ def test_the_committed_table_is_what_the_committed_history_generates() -> None:
     ],
 )
 def test_cell_text_is_escaped_only_where_markdown_needs_it(text: str, escaped: str) -> None:
-    assert compat._escape(text) == escaped
+    assert escape(text) == escaped
+
+
+# --- end to end, through pytest ------------------------------------------------------------------
+
+
+def _record_run(root: Path, *options: str) -> int:
+    places = ["--history", "h", "--output", "COMPATIBILITY.md", "--root", str(root)]
+    return main(["record", str(root / "r.json"), *places, "--label", "torch-2.13", *options])
+
+
+def test_a_deliberately_broken_claim_is_printed_after_a_real_run(
+    sheets: SheetWriter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheets.write("torch/a.md", SHEET.replace("requires numpy>=2", "requires numpy>=0"))
+    root = sheets.pytester.path
+    monkeypatch.chdir(root)
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=8)
+    assert _record_run(root) == 0
+    broken = SHEET.replace("requires numpy>=2", "requires numpy>=0")
+    sheets.write("torch/a.md", broken.replace(">>> 2 + 2\n4", ">>> 2 + 2\n5"))
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=6, failed=2)
+    capsys.readouterr()
+    assert _record_run(root) == 1
+    out = capsys.readouterr().out
+    assert "[a.md:10](cheatsheet/torch/a.md?plain=1#L10) Adding: passed → failed\n" in out
+
+
+SWAPPED = """
+<!-- cheatsheet: devices=cpu dtypes=float32 -->
+
+## Two claims
+
+```python
+>>> FIRST
+```
+
+```python
+>>> SECOND
+```
+"""
+
+
+def test_two_examples_that_trade_places_keep_their_own_results(
+    sheets: SheetWriter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holds, breaks = ">>> 1 + 1\n2", ">>> 2 * 2\n5"
+    sheets.write("torch/a.md", SWAPPED.replace(">>> FIRST", holds).replace(">>> SECOND", breaks))
+    root = sheets.pytester.path
+    monkeypatch.chdir(root)
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=1, failed=1)
+    assert _record_run(root) == 1
+    sheets.write("torch/a.md", SWAPPED.replace(">>> FIRST", breaks).replace(">>> SECOND", holds))
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(passed=1, failed=1)
+    capsys.readouterr()
+    assert _record_run(root) == 1
+    assert "no claim changed" in capsys.readouterr().out
+    record = history.load_record(root / "h" / "torch-2.13-cpu.json")
+    by_line = {c["line"]: c["results"][0]["outcome"] for c in record.claims.values()}
+    assert by_line == {6: "failed", 11: "passed"}  # the failing claim now stands first
+
+
+REST = """\
+Title
+=====
+
+Gated on an old torch, said in words.
+
+.. cheatsheet: requires torch<2.0
+
+.. code-block:: pycon
+
+   >>> 1 + 1
+   2
+
+A bare doctest:
+
+>>> 2 + 2
+4
+"""
+
+MODULE = '''\
+"""Small helpers.
+
+>>> double(2)
+4
+"""
+
+
+def double(x):
+    """Twice ``x``.
+
+    >>> double(1.5)
+    3.0
+    """
+    return x * 2
+'''
+
+
+def test_an_adopters_rst_and_py_sheets_are_recorded_from_a_fresh_report(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeini("[pytest]\ncheatsheet_paths = docs src\n")
+    (pytester.path / "docs").mkdir()
+    (pytester.path / "docs" / "page.rst").write_text(REST, encoding="utf-8")
+    package = pytester.path / "src" / "helpers"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "ops.py").write_text(MODULE, encoding="utf-8")
+    monkeypatch.syspath_prepend(pytester.path / "src")
+    monkeypatch.chdir(pytester.path)
+    pytester.runpytest("-p", "no:cacheprovider", "--cheatsheet-report=r.json").assert_outcomes(
+        passed=1 + 2, skipped=1
+    )
+    assert _record_run(pytester.path) == 0
+    record = history.load_record(pytester.path / "h" / "torch-2.13-cpu.json")
+    claims = sorted(
+        (c["sheet"], c["line"], c["gate"], c["gate_text"]) for c in record.claims.values()
+    )
+    assert claims == [
+        ("docs/page.rst", 10, "requires torch<2.0", "Gated on an old torch, said in words."),
+        ("docs/page.rst", 15, "", ""),
+        ("src/helpers/ops.py", 3, "", ""),
+        ("src/helpers/ops.py", 11, "", ""),
+    ]
+    page = (pytester.path / "COMPATIBILITY.md").read_text(encoding="utf-8")
+    assert "[page.rst:10](docs/page.rst?plain=1#L10)" in page
+
+
+# --- the committed history -----------------------------------------------------------------------
+
+
+def test_the_committed_page_is_what_the_committed_history_generates() -> None:
+    folder = ROOT / "cheatsheet" / "history"
+    records = history.load_history(folder)
+    assert len({r.label for r in records if r.label.startswith("torch-")}) >= 5
+    expected = render(
+        records, Path("cheatsheet/COMPATIBILITY.md"), ROOT, "zh", Path("cheatsheet/history")
+    )
+    page = (ROOT / "cheatsheet" / "COMPATIBILITY.md").read_text(encoding="utf-8")
+    assert page == expected, "cheatsheet/COMPATIBILITY.md is stale: run `nox -s compat`"
+
+
+def test_no_committed_run_has_a_failed_claim() -> None:
+    for record in history.load_history(ROOT / "cheatsheet" / "history"):
+        failing = [
+            key
+            for key, claim in record.claims.items()
+            if any(re.fullmatch("failed|error|xpassed", g["outcome"]) for g in claim["results"])
+        ]
+        assert not failing, f"{record.filename}: {failing[:3]}"

@@ -55,7 +55,7 @@ def report(sheets: SheetWriter) -> dict[str, Any]:
 
 
 def test_the_report_names_the_versions_and_devices(report: dict[str, Any]) -> None:
-    assert report["schema"] == 2
+    assert report["schema"] == 3
     assert report["versions"]["torch"] == torch.__version__
     assert report["versions"]["numpy"] == numpy.__version__
     assert report["versions"]["cuda"] == torch.version.cuda

@@ -17,6 +17,7 @@ from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
 from pytest_cheatsheet.formats import format_of
+from pytest_cheatsheet.history.claims import claims_of
 from pytest_cheatsheet.isolation import RandomStreams
 from pytest_cheatsheet.matrix import Combination, combinations, device_is_available
 from pytest_cheatsheet.optional import installed
@@ -313,6 +314,7 @@ class BlockItem(pytest.Item):
                     "device": parent.combination.target_device,
                     "written_combination": parent.written_combination.id,
                     "examples": [[each.line, each.heading] for each in steps],
+                    "claims": [claims_of(parent.sheet)[each.line] for each in steps],
                     **({"collapsed": list(parent.collapsed)} if parent.collapsed else {}),
                     **(
                         {"dtype": parent.combination.dtype or "float32"}

@@ -1,10 +1,10 @@
 """The JSON report (``--cheatsheet-report=PATH``): what each example did in each combination.
 
-Schema (version 2; readers accept 1, which has no ``expected``/``printed``), stable;
+Schema (version 3; 2 has no claim fields, 1 no ``expected``/``printed`` either), stable;
 ``nox -s compat`` reads nothing else::
 
     {
-      "schema": 2,
+      "schema": 3,
       "created": "2026-11-26T02:00:00+00:00",
       "versions": {"python": "3.11.7", "torch": "2.13.0+cpu", "cuda": null, "numpy": "2.4.6",
                    "sybil": "10.1.0", "pytest_cheatsheet": "0.1.0"},
@@ -12,7 +12,9 @@ Schema (version 2; readers accept 1, which has no ``expected``/``printed``), sta
       "results": [
         {"sheet": "cheatsheet/torch/math.md", "line": 12, "heading": "torch.tanh",
          "combination": "cpu-float16", "outcome": "passed", "reason": "", "duration": 0.0012,
-         "expected": null, "printed": null}
+         "expected": null, "printed": null, "device": "cpu", "claim": "torch.tanh|6f1e0c2a9b",
+         "block": 10, "gate": "requires torch>=2.3", "gate_text": "自 torch 2.3 起……",
+         "sheet_digest": "a41f03c2e5b7d918"}
       ]
     }
 
@@ -21,7 +23,9 @@ example was skipped, expected to fail, or failed (first line of the failure). An
 run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
 2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
-``--cheatsheet-audit``.
+``--cheatsheet-audit``. ``claim`` (heading and source hash), ``block`` (its code block's line),
+``gate`` (its ``requires``/``xfail`` directives), ``gate_text`` (the sentence above them) and
+``sheet_digest`` (of the text the run parsed) are computed at collection (history/claims.py).
 
 The report is written into PATH itself (through a symlink, into an existing file, a FIFO or a
 device), never by replacing it; PATH is checked before the run.
@@ -52,7 +56,7 @@ from pytest_cheatsheet.summary import (
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_REASON = 500
 OPTIONAL_KEYS = ("audit", "exercised")  # left out of a record where they are None
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
@@ -73,6 +77,12 @@ class Record:
     # With torch defaults on: whether the example made a tensor of its combination's dtype on
     # its device.
     exercised: bool | None = None
+    device: str = ""
+    claim: str = ""
+    block: int = 0
+    gate: str = ""
+    gate_text: str = ""
+    sheet_digest: str = ""
 
 
 class Report:
@@ -108,6 +118,8 @@ class Report:
                     outcome="error",
                     reason=INCOMPLETE,
                     duration=0.0,
+                    device=str(properties.get("device") or "cpu"),
+                    **(properties.get("claims") or [{}] * (index + 1))[index],
                 )
             if result is not None:
                 record.duration += result.get("duration", 0.0)
