@@ -258,7 +258,7 @@ def _edit(document: dict[str, Any], how: str) -> None:
     if how == "no versions":
         del document["versions"]
     elif how == "no NumPy version":
-        document["versions"]["numpy"] = None
+        del document["versions"]["numpy"]
     elif how == "null results":
         document["results"] = None
     elif how == "no results":
@@ -293,6 +293,16 @@ def test_a_report_that_cannot_be_placed_or_keyed_is_refused_in_one_line(
     assert err == f"error: {report}: {message}" + err.split(message, 1)[1]
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_a_report_of_a_run_without_torch_or_numpy_is_recorded(project: Project) -> None:
+    # An adopter without torch or NumPy: the report names them as null (not installed).
+    report = project.report()
+    document = json.loads(report.read_text(encoding="utf-8"))
+    document["versions"]["torch"] = document["versions"]["numpy"] = None
+    report.write_text(json.dumps(document), encoding="utf-8")
+    assert project.record(report, "--label", "python-3.11") == 0
+    assert project.history.exists()
 
 
 def test_a_report_whose_sheet_changed_since_the_run_is_refused(

@@ -54,7 +54,15 @@ def load_report(path: Path, root: Path) -> dict[str, Any]:
             "(its results carry their claims): run the sheets again with this plugin"
         )
     versions = document.get("versions")
-    lacking = [p for p in PACKAGES if not isinstance(versions, dict) or not versions.get(p)]
+    # Python always has a version; torch and NumPy are named even when absent (null: the run
+    # had none, as a project without torch runs), so a report that omits them is refused.
+    lacking = [
+        p
+        for p in PACKAGES
+        if not isinstance(versions, dict)
+        or p not in versions
+        or (p == "python" and not versions[p])
+    ]
     if lacking:
         raise CompatError(
             f"{path}: the report names no version of {', '.join(lacking)}: a run cannot be "
