@@ -305,6 +305,18 @@ def test_a_report_of_a_run_without_torch_or_numpy_is_recorded(project: Project) 
     assert project.history.exists()
 
 
+def test_an_unchecked_example_is_recorded_as_unchecked_never_as_passed(project: Project) -> None:
+    # '# may vary': the example ran and did not raise; its output was not compared.
+    report = project.report()
+    document = json.loads(report.read_text(encoding="utf-8"))
+    document["results"][0]["outcome"] = "unchecked"
+    report.write_text(json.dumps(document), encoding="utf-8")
+    assert project.record(report) == 0
+    recorded = (project.history / "torch-2.13-cpu.json").read_text(encoding="utf-8")
+    assert '"unchecked"' in recorded
+    assert "🔘" in project.page()
+
+
 def test_a_report_whose_sheet_changed_since_the_run_is_refused(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

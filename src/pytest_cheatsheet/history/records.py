@@ -20,7 +20,8 @@ from pytest_cheatsheet.history.claims import text_digest
 REPORT_SCHEMA = 3
 HISTORY_SCHEMAS = (1, 2)  # 1: no sheet digests, the gate's sentence named "sentence"
 HISTORY_SCHEMA = 2
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+# "unchecked": ran and did not raise, its output not compared (may vary): never verified.
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "unchecked")
 FAILING = frozenset({"failed", "error"})
 PACKAGES = ("torch", "numpy", "python")  # what a run's versions are compared by
 _LABEL = re.compile(r"^[a-z][a-z0-9]*-\d+(\.\d+)*(-[a-z0-9.]+)*$")

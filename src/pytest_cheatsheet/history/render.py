@@ -30,6 +30,7 @@ SYMBOLS = {
     "skipped": "⏭️",
     "xfailed": "☑️",
     "xpassed": "⚠️",
+    "unchecked": "🔘",
 }
 NAMES = {"torch": "torch", "numpy": "NumPy", "python": "Python"}
 MAX_TEXT = 100
@@ -38,7 +39,7 @@ WORDS: dict[str, dict[str, str]] = {
         "title": "# Compatibility of the sheets' claims",
         "intro": "Generated from `{history}` by `nox -s compat`; `nox -s upgrade -- <release>` "
         "adds a release. Do not edit by hand. ✅ passed, ⏭️ skipped, ☑️ failed as expected, "
-        "❌ failed, 💥 error, ⚠️ passed though expected to fail.",
+        "❌ failed, 💥 error, ⚠️ passed though expected to fail, 🔘 ran unchecked (may vary).",
         "devices": "**Devices:** every recorded run ran on {devices}{never}.",
         "never_cuda": "; no run on CUDA (or any GPU) has ever been recorded",
         "steps": "## What changed at each upgrade, newest first",
@@ -59,13 +60,14 @@ WORDS: dict[str, dict[str, str]] = {
         "absent": "absent",
         "not_run": "not run",
         "examples": "{count} examples",
-        "outcomes": "passed failed error skipped xfailed xpassed",
+        "outcomes": "passed failed error skipped xfailed xpassed unchecked",
     },
     "zh": {
         "title": "# 兼容性表（Compatibility）",
         "intro": "由 `nox -s compat` 从 `{history}` 生成；"
         "`nox -s upgrade -- <版本>` 加入一个新版本。请勿手工编辑。"
-        "✅ 通过，⏭️ 跳过，☑️ 如预期失败，❌ 失败，💥 出错，⚠️ 预期失败却通过。",
+        "✅ 通过，⏭️ 跳过，☑️ 如预期失败，❌ 失败，💥 出错，⚠️ 预期失败却通过，"
+        "🔘 运行但未核对（may vary）。",
         "devices": "**设备**：所有记录的运行都在 {devices} 上{never}。",
         "never_cuda": "；从未记录过 CUDA（或任何 GPU）上的运行",
         "steps": "## 每次升级改变了什么（新的在前）",
@@ -85,7 +87,7 @@ WORDS: dict[str, dict[str, str]] = {
         "absent": "不存在",
         "not_run": "未运行",
         "examples": "{count} 个示例",
-        "outcomes": "通过 失败 出错 跳过 预期失败 意外通过",
+        "outcomes": "通过 失败 出错 跳过 预期失败 意外通过 未核对",
     },
 }
 LANGUAGES = tuple(WORDS)
