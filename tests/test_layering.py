@@ -33,8 +33,38 @@ CORE = {
         "optional",
         "distributions",
         "illustrations",
+        "doctest_markers",
+        "seeding",
     )
 }
+# Every module's layer, lowest first: a module imports only modules of its own layer or below.
+LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(f"{PACKAGE}.{name}" if name else PACKAGE for name in names)
+    for names in (
+        ("", *(module.rpartition(".")[2] for module in CORE)),
+        ("seam", "pytest_seam"),
+        ("output_checker", "readers", "sheet"),
+        ("runner",),
+        (
+            "settings",
+            "options",
+            "doctest_options",
+            "failures",
+            "nodes",
+            "recorder",
+            "summary",
+            "report",
+            "hookspecs",
+            "testpaths",
+            "history",
+            "history.claims",
+            "history.records",
+            "history.render",
+            "history.__main__",
+        ),
+        ("plugin", "compat"),
+    )
+)
 
 
 def _module_name(path: Path) -> str:
@@ -107,6 +137,21 @@ def test_the_package_has_no_import_cycle() -> None:
     graph = {module: _package_imports(module) for module in MODULES}
     cycle = _find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def _layer(module: str) -> int:
+    return next(rank for rank, layer in enumerate(LAYERS) if module in layer)
+
+
+def test_every_module_has_one_layer() -> None:
+    placed = [module for layer in LAYERS for module in layer]
+    assert sorted(placed) == sorted(MODULES), "a module in no layer, in two, or gone"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_a_layer_above_its_own(module: str) -> None:
+    above = {name for name in _package_imports(module) if _layer(name) > _layer(module)}
+    assert not above, f"{module} (layer {_layer(module)}) imports upward: {sorted(above)}"
 
 
 @pytest.mark.parametrize("module", sorted(CORE))
