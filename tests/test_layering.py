@@ -20,6 +20,7 @@ PLUGIN_MAX_LINES = 150
 CORE = {
     f"{PACKAGE}.{name}"
     for name in (
+        "fences",
         "formats",
         "matrix",
         "checker",

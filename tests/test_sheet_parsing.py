@@ -89,3 +89,52 @@ def test_headings_come_only_from_markdown_headings(tmp_path: Path, hidden: str) 
     )
     sheet = parse_sheet(path, make_sybil(tmp_path))
     assert [step.heading for step in sheet.examples][-1] == "Real section"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "message"),
+    [
+        (
+            "sheet.md",
+            "# t\n\n<!-- invisible-code-block: python\n```python\nx = 1\n```\n-->\n",
+            3,
+            "an invisible code block (lines 3-7) overlaps a code block (line 4)",
+        ),
+        (
+            "sheet.md",
+            "<!-- invisible-code-block: python\nx = 1\n\n<!-- skip: next -->\n-->\n",
+            1,
+            "an invisible code block (lines 1-4) overlaps a skip directive (line 4)",
+        ),
+        (
+            "sheet.md",
+            "<!-- invisible-code-block: python\nx = 1\n\n<!-- clear-namespace -->\n-->\n",
+            1,
+            "an invisible code block (lines 1-4) overlaps a clear-namespace directive (line 4)",
+        ),
+        (
+            "sheet.rst",
+            ".. invisible-code-block: python\n\n    x = 1\n\n    >>> 1\n    1\n",
+            1,
+            "an invisible code block (lines 1-6) overlaps a doctest example (line 5)",
+        ),
+        (
+            "sheet.rst",
+            ".. code-block:: python\n\n    x = 1\n\n    .. skip: next\n",
+            1,
+            "a code block (lines 1-5) overlaps a skip directive (line 5)",
+        ),
+    ],
+)
+def test_regions_that_overlap_are_an_error_naming_both(
+    tmp_path: Path, name: str, text: str, line: int, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    sybil = make_sybil(tmp_path, format="rest" if name.endswith(".rst") else "markdown")
+    with pytest.raises(SheetError) as error:
+        parse_sheet(path, sybil)
+    assert (error.value.line, error.value.message) == (
+        line,
+        f"{message}: one cannot hold the other",
+    )
