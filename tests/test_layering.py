@@ -44,7 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         ("", *(module.rpartition(".")[2] for module in CORE)),
         ("seam", "pytest_seam"),
-        ("output_checker", "readers", "sheet"),
+        ("output_checker", "readers", "regions", "sheet"),
         ("runner",),
         (
             "settings",

@@ -138,3 +138,13 @@ def test_regions_that_overlap_are_an_error_naming_both(
         line,
         f"{message}: one cannot hold the other",
     )
+
+
+def test_a_docstring_that_starts_with_a_fence_line_keeps_its_doctests_lines(
+    tmp_path: Path,
+) -> None:
+    # Fences are Markdown's: a docstring is reST, its doctests are on the lines Sybil finds.
+    path = tmp_path / "module.py"
+    path.write_text('"""```\n>>> 1 + 1\n2\n```\n"""\n', encoding="utf-8")
+    sheet = parse_sheet(path, make_sybil(tmp_path, format="python"))
+    assert [step.line for step in sheet.examples] == [2]
