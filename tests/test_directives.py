@@ -11,6 +11,7 @@ from pytest_cheatsheet.directives import (
     MatrixDirective,
     installed_versions,
     parse_directive,
+    unmet_requirements,
 )
 from pytest_cheatsheet.matrix import Combination
 
@@ -225,6 +226,21 @@ def test_a_skip_reason_names_the_requirements_and_the_versions_installed() -> No
     assert gate.skip_reason(VERSIONS) == (
         "requires torch>=2.14 numpy<2 (have torch 2.13.0+cpu, numpy 2.4.6)"
     )
+
+
+def test_the_unmet_requires_gates_are_one_reason_in_file_order_at_the_first_ones_line() -> None:
+    numpy_gate = parse_directive("requires numpy<2", 7)
+    torch_gate = parse_directive("requires torch>=2.14", 5)
+    holds = parse_directive("requires python>=3", 6)
+    xfail = parse_directive("xfail torch>=99", 4)
+    gates = [gate for gate in (numpy_gate, holds, xfail, torch_gate) if isinstance(gate, Gate)]
+    unmet = unmet_requirements(gates, VERSIONS)
+    assert unmet is not None
+    assert (unmet.line, unmet.reason) == (
+        5,
+        "requires torch>=2.14 (have torch 2.13.0+cpu) and requires numpy<2 (have numpy 2.4.6)",
+    )
+    assert unmet_requirements(gates[1:3], VERSIONS) is None
 
 
 @pytest.mark.parametrize(

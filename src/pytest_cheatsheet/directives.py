@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -157,6 +157,30 @@ class Gate:
 
     def xfail_reason(self) -> str:
         return f"expected to fail where {self.text}" + (f": {self.reason}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """Why an example does not run here: every ``requires`` gate of its block that does not
+    hold, in file order, in one reason; reported at the first one's line."""
+
+    line: int
+    reason: str
+
+
+def unmet_requirements(gates: Iterable[Gate], versions: Mapping[str, str]) -> Unmet | None:
+    """The one decision on an example's ``requires`` gates: None where every one holds."""
+    unmet = sorted(
+        (
+            gate
+            for gate in gates
+            if gate.kind == "requires" and not gate.requirements_hold(versions)
+        ),
+        key=lambda gate: gate.line,
+    )
+    if not unmet:
+        return None
+    return Unmet(unmet[0].line, " and ".join(gate.skip_reason(versions) for gate in unmet))
 
 
 def _axis_text(value: Any) -> str:

@@ -328,10 +328,11 @@ class BlockItem(pytest.Item):
         versions = installed_versions()
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
-        for gate in step.gates:  # a block's examples share its gates
-            if gate.kind == "requires" and not gate.requirements_hold(versions):
-                self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
-            elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
+        unmet = parent.runner.unmet.get(step.index)  # a block's examples share its gates
+        if unmet is not None:
+            self.gate_skip = GateSkip(unmet.reason, line=unmet.line)
+        for gate in step.gates:
+            if gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
                 self.xfail_gated = True
                 if not self.config.getoption("runxfail"):
