@@ -20,7 +20,6 @@ import shlex
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from packaging.markers import Marker
@@ -390,9 +389,9 @@ def parse_requirement(word: str, line: int) -> Requirement:
     return Requirement(requirement.name, requirement.specifier, word, requirement.marker)
 
 
-@cache
 def installed_versions() -> dict[str, str]:
-    """The versions gates compare against: torch, numpy and Python, as release numbers."""
+    """The versions gates compare against: torch, numpy and Python, as release numbers (the
+    session reads them once: Settings.versions)."""
     from pytest_cheatsheet.optional import installed
 
     versions = {"python": ".".join(map(str, sys.version_info[:3]))}

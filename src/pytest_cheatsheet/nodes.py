@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from pytest_cheatsheet.checker import CheckContext
-from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.history.claims import claims_of
@@ -231,7 +230,7 @@ class CombinationCollector(pytest.Collector):
         self.runner = CombinationRunner(
             sheet,
             combination,
-            installed_versions(),
+            self.config.stash[SETTINGS].versions,
             record_updates=updates_output,
             prepare_namespace=self._prepare_namespace,
             check_context=check_context,
@@ -325,7 +324,7 @@ class BlockItem(pytest.Item):
             )
         )
         self.requests_fixtures = request_fixtures(self, self.config.stash[SETTINGS].fixtures)
-        versions = installed_versions()
+        versions = parent.runner.versions
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
         unmet = parent.runner.unmet.get(step.index)  # a block's examples share its gates
