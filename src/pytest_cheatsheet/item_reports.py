@@ -12,8 +12,8 @@ from pytest_cheatsheet.sheet import SheetError
 
 
 class GateSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """A ``requires`` gate that does not hold here; reported at the gate's line, so that ``-rs``
-    folds one line per gate (a skip marker would lose the line)."""
+    """``requires`` gates that do not hold here (directives.Unmet); reported at the first one's
+    line, so that ``-rs`` folds one line per gate (a skip marker would lose the line)."""
 
     def __init__(self, reason: str, line: int) -> None:
         super().__init__(reason)
