@@ -20,6 +20,7 @@ PLUGIN_MAX_LINES = 150
 CORE = {
     f"{PACKAGE}.{name}"
     for name in (
+        "fences",
         "formats",
         "matrix",
         "checker",
@@ -43,7 +44,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         ("", *(module.rpartition(".")[2] for module in CORE)),
         ("seam", "pytest_seam"),
-        ("output_checker", "readers", "sheet"),
+        ("output_checker", "readers", "regions", "sheet"),
         ("runner",),
         (
             "settings",

@@ -56,6 +56,8 @@ def test_any_text_parses_or_raises_a_sheet_error(tmp_path: Path, parts: list[str
     if isinstance(outcome, SheetError):
         assert outcome.line >= 1
         assert str(outcome).startswith(f"{path}:{outcome.line}: ")
+        # Overlaps are found before Sybil places the regions: its own message never shows.
+        assert "overlaps" not in outcome.message or outcome.message.endswith("hold the other")
     else:
         assert all(step.line >= 1 for step in outcome.steps)
 
@@ -89,3 +91,62 @@ def test_headings_come_only_from_markdown_headings(tmp_path: Path, hidden: str) 
     )
     sheet = parse_sheet(path, make_sybil(tmp_path))
     assert [step.heading for step in sheet.examples][-1] == "Real section"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "message"),
+    [
+        (
+            "sheet.md",
+            "# t\n\n<!-- invisible-code-block: python\n```python\nx = 1\n```\n-->\n",
+            3,
+            "an invisible code block (lines 3-7) overlaps a code block (line 4)",
+        ),
+        (
+            "sheet.md",
+            "<!-- invisible-code-block: python\nx = 1\n\n<!-- skip: next -->\n-->\n",
+            1,
+            "an invisible code block (lines 1-4) overlaps a skip directive (line 4)",
+        ),
+        (
+            "sheet.md",
+            "<!-- invisible-code-block: python\nx = 1\n\n<!-- clear-namespace -->\n-->\n",
+            1,
+            "an invisible code block (lines 1-4) overlaps a clear-namespace directive (line 4)",
+        ),
+        (
+            "sheet.rst",
+            ".. invisible-code-block: python\n\n    x = 1\n\n    >>> 1\n    1\n",
+            1,
+            "an invisible code block (lines 1-6) overlaps a doctest example (line 5)",
+        ),
+        (
+            "sheet.rst",
+            ".. code-block:: python\n\n    x = 1\n\n    .. skip: next\n",
+            1,
+            "a code block (lines 1-5) overlaps a skip directive (line 5)",
+        ),
+    ],
+)
+def test_regions_that_overlap_are_an_error_naming_both(
+    tmp_path: Path, name: str, text: str, line: int, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    sybil = make_sybil(tmp_path, format="rest" if name.endswith(".rst") else "markdown")
+    with pytest.raises(SheetError) as error:
+        parse_sheet(path, sybil)
+    assert (error.value.line, error.value.message) == (
+        line,
+        f"{message}: one cannot hold the other",
+    )
+
+
+def test_a_docstring_that_starts_with_a_fence_line_keeps_its_doctests_lines(
+    tmp_path: Path,
+) -> None:
+    # Fences are Markdown's: a docstring is reST, its doctests are on the lines Sybil finds.
+    path = tmp_path / "module.py"
+    path.write_text('"""```\n>>> 1 + 1\n2\n```\n"""\n', encoding="utf-8")
+    sheet = parse_sheet(path, make_sybil(tmp_path, format="python"))
+    assert [step.line for step in sheet.examples] == [2]

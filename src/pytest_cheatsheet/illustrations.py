@@ -1,20 +1,23 @@
-"""Where a sheet shows text rather than means it: Markdown indented code blocks and reST literal
-blocks, whose directives are illustrations, and the comments of a Python module.
+"""Where a sheet shows text rather than means it: fenced blocks whose language does not run
+(a ````markdown illustration of how to write a sheet), Markdown indented code blocks and reST
+literal blocks, whose directives are illustrations; and the comments of a Python module.
 
 Only directives that GitHub, docutils or Python read as comments are live; one shown inside a
-literal block is text, as its reader sees it. Each function returns sorted, disjoint spans
-(start, end) of offsets into the text it is given.
+literal block is text, as its reader sees it. Spans are (start, end) offsets into the text given.
 """
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
 from collections.abc import Collection, Iterator, Sequence
 
+from pytest_cheatsheet.fences import fenced_blocks
+from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
+
 _LIST_ITEM = re.compile(r"( {0,3})([-*+]|\d{1,9}[.)])( {1,4}(?! )|[ \t]*$)")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _REST_CODE_DIRECTIVE = re.compile(r"\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\S*)")
 
 
@@ -82,7 +85,7 @@ def indented_code_spans(text: str, fences: Sequence[tuple[int, int]] = ()) -> li
             blank_before = False
             continue
         item = _LIST_ITEM.match(line)
-        if item is not None and not _FENCE.match(line):
+        if item is not None:
             list_indent = len(item.group(1)) + len(item.group(2)) + max(len(item.group(3)), 1)
         elif blank_before and indent < list_indent:
             list_indent = 0  # a paragraph less indented than the item ends the list
@@ -156,3 +159,53 @@ def inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
         else:
             high = middle
     return low < len(spans) and spans[low][0] <= position < spans[low][1]
+
+
+def strictly_inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``position`` lies strictly inside one of ``spans`` (sorted, disjoint)."""
+    index = bisect.bisect_left(spans, (position, -1)) - 1
+    return index >= 0 and spans[index][0] < position < spans[index][1]
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another (sorted): a position is inside a span of ``spans`` exactly
+    when it is inside one of these."""
+    outer: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if not outer or start >= outer[-1][1]:
+            outer.append((start, end))
+    return outer
+
+
+class Fences:
+    """Where a sheet's fenced blocks are, to tell live text from illustrations. Fences are a
+    Markdown notion: in reST (a section underlined with ``~``) and docstrings there are none."""
+
+    def __init__(
+        self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES, markdown: bool = True
+    ) -> None:
+        blocks = fenced_blocks(text) if markdown else ()
+        self.all = _outermost([(fence.start, fence.end) for fence in blocks])
+        # A block in a language that runs, or a MyST directive fence (```{code-block} python,
+        # ```{doctest}), is live; any other (````markdown) is an illustration.
+        self.illustrations = _outermost(
+            [
+                (fence.start, fence.end)
+                for fence in blocks
+                if info_language(fence.info) not in languages and not fence.info.startswith("{")
+            ]
+        )
+
+    def is_live(self, position: int, directive: bool) -> bool:
+        """Whether what starts at ``position`` is live: a directive outside every fence, code
+        outside every illustration."""
+        return not strictly_inside(position, self.all if directive else self.illustrations)
+
+
+def shown_text(text: str, format: str, languages: Collection[str]) -> list[tuple[int, int]]:
+    """The spans of ``text`` (a sheet, or a module's docstring) that show text, not mean it:
+    Markdown's indented code blocks, reST's literal blocks (a docstring is reST)."""
+    if format == "markdown":
+        fences = [(fence.start, fence.end) for fence in fenced_blocks(text)]
+        return indented_code_spans(text, fences)
+    return literal_block_spans(text, languages)

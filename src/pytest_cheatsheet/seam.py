@@ -1,4 +1,6 @@
-"""Every use of Sybil and doctest, in one place: parsing, the per-run document, evaluation.
+"""The adapter over Sybil's and doctest's internals: it builds each format's Sybil, reports what
+its parsers and lexers find as plain data, places the regions it is given, and evaluates them in
+a run. Which regions are live, and which overlap, is the sheet layer's to decide (regions.py).
 
 Only this module imports Sybil. Sybil's public API is what its docs/api.rst lists (``Document``
 with ``namespace``, ``examples()``, ``push_evaluator``/``pop_evaluator``; ``Region``; ``Example``;
@@ -9,10 +11,8 @@ changes, this is the file that changes.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import doctest
-import functools
 import os
 import re
 import sys
@@ -35,7 +35,7 @@ from sybil.example import SybilFailure
 from sybil.parsers.abstract.doctest import DocTestStringParser
 from sybil.parsers.abstract.lexers import LexingException
 from sybil.parsers.markdown import PythonCodeBlockParser
-from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer
 from sybil.parsers.myst import ClearNamespaceParser as MystClearNamespaceParser
 from sybil.parsers.myst import CodeBlockParser as MystCodeBlockParser
 from sybil.parsers.myst import DocTestDirectiveParser as MystDocTestDirectiveParser
@@ -49,12 +49,6 @@ from sybil.parsers.rest.lexers import DirectiveInCommentLexer as RestDirectiveIn
 from sybil.parsers.rest.lexers import DirectiveLexer as RestDirectiveLexer
 
 from pytest_cheatsheet.formats import DEFAULT_LANGUAGES, info_language
-from pytest_cheatsheet.illustrations import (
-    indented_code_spans,
-    inside,
-    literal_block_spans,
-    python_comments,
-)
 
 # Sybil's names the layers above use (the seam's own names are public as they are).
 __all__ = ["Document", "Example", "Region", "Sybil", "SybilFailure", "SybilOutputChecker"]
@@ -345,7 +339,8 @@ class SheetCodeEvaluator(PythonEvaluator):
 
 
 class CombinationClearNamespace:
-    """``<!-- clear-namespace -->`` that keeps ``device``, ``dtype`` and ``autocast``."""
+    """Sybil's ``clear-namespace`` directive (``<!-- clear-namespace -->``, ``.. clear-namespace``)
+    that keeps ``device``, ``dtype`` and ``autocast``."""
 
     def __call__(self, example: Example) -> None:
         document = example.document
@@ -438,7 +433,8 @@ class _RestCodeBlocks(_Languages, RestCodeBlockParser):
 
 
 class _CodeBlockParser(PythonCodeBlockParser):
-    """Sybil's Markdown Python parser with the sheet's evaluators, for the given languages."""
+    """Sybil's parser of Python code blocks and the doctests in them, with the sheet's
+    evaluators, for the given languages (Markdown's and MyST's blocks; reST's in a subclass)."""
 
     codeblock_class = "markdown"
 
@@ -507,7 +503,8 @@ def make_sybil(
     format: str = "markdown",
 ) -> Sybil:
     """The Sybil that parses sheets of one format (built per session, from the rootdir):
-    Markdown (MyST included) or reST, each with Sybil's own parsers for it."""
+    Markdown (MyST included), reST or Python modules' docstrings, each with Sybil's own parsers
+    for it."""
     parsers: list[Any]
     if format == "python":
         parsers = [
@@ -560,76 +557,119 @@ class ParseError(ValueError):
         self.message = message
 
 
-def parse_document(text: str, path: str, sybil: Sybil) -> tuple[Document, list[ParsedRegion]]:
-    """Parse ``text`` with ``sybil``'s parsers; raise ParseError on bad input.
+# The kinds of region Sybil's parsers find, as FoundRegion.kind names them.
+CODE_BLOCK = "code block"
+DOCTEST_EXAMPLE = "doctest example"
+INVISIBLE_CODE_BLOCK = "invisible code block"
+SKIP_DIRECTIVE = "skip directive"
+CLEAR_NAMESPACE_DIRECTIVE = "clear-namespace directive"
 
-    What lies inside a fenced block that is not Python (a ````markdown illustration of how to
-    write a sheet) is text, not live code or directives; so is a directive inside any fence.
-    """
-    try:
-        document = _parse(text, path, sybil)
-    except ParseError:
-        raise
-    except (LexingException, ValueError) as error:  # what Sybil's parsers and lexers raise
-        raise ParseError(_line_of(error), str(error)) from None
-    parsed = []
-    for example in document.examples():
-        region = example.region
-        evaluator = region.evaluator
-        is_doctest = isinstance(region.parsed, doctest.Example)
-        parsed.append(
-            ParsedRegion(
-                region=region,
-                line=example.line,
-                column=example.column,
-                is_example=not isinstance(evaluator, Skipper)
-                and not isinstance(evaluator, CombinationClearNamespace),
-                doctest_lineno=region.parsed.lineno if is_doctest else None,
-                checks_output=is_doctest
-                and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
-                # A block Sybil could not parse has its error as its parsed value.
-                runs_code=isinstance(region.parsed, (str, doctest.Example, Exception)),
+
+@dataclass(frozen=True)
+class FoundRegion:
+    """A region one of Sybil's parsers found: its span in the sheet's text, its kind (one of the
+    names above), and the text the parsers read it in (its index in FoundRegions.texts: a
+    module's docstring, else the whole sheet) with its start there."""
+
+    start: int
+    end: int
+    kind: str
+    text: int
+    text_start: int
+
+
+class FoundRegions:
+    """Every region ``sybil``'s parsers find in a sheet's text, as data and in the order they
+    find them, before any is placed; the error that stopped them (after the regions found
+    before it), if any; the texts they read; and the sheet's format and code languages."""
+
+    def __init__(self, text: str, path: str, sybil: Sybil) -> None:
+        self.text = text
+        self.path = path
+        self.format: str = sybil.name
+        self.languages = _languages(sybil)
+        self.texts: list[tuple[int, str]] = []
+        self.regions: list[FoundRegion] = []
+        self.error: ParseError | None = None
+        self._sybil = sybil
+        self._found: list[Region] = []
+        try:
+            self.texts = _texts(text, sybil)
+            self._find()
+        except (LexingException, ValueError) as error:  # what Sybil's parsers and lexers raise
+            self.error = ParseError(_line_of(error), str(error))
+
+    def _find(self) -> None:
+        for number, (start, docstring) in enumerate(self.texts):
+            positions = None
+            if self.format == "python":
+                positions = literal_positions(self.text, start, docstring)
+            part = Document(docstring, self.path)
+            # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here
+            # the sheet's text is already read (and checked).
+            for parser in self._sybil.parsers:
+                for region in parser(part):
+                    text_start = region.start
+                    region.start += start
+                    region.end += start
+                    if positions is not None:  # escapes (\t, \\, \n) before it in its docstring
+                        region.start = start + positions[region.start - start]
+                        region.end = start + positions[region.end - start]
+                    self._found.append(region)
+                    self.regions.append(
+                        FoundRegion(region.start, region.end, _kind(region), number, text_start)
+                    )
+
+    def place(self, indices: Iterable[int]) -> list[ParsedRegion]:
+        """The regions at ``indices`` (none overlapping another) placed in the sheet's document,
+        in file order, with where each is and what kind of step it makes."""
+        document = Document(self.text, self.path)
+        try:
+            for region in (self._found[index] for index in indices):
+                # Document.add is undocumented: how Document.parse places each region.
+                document.add(region)
+        except ValueError as error:
+            raise ParseError(_line_of(error), str(error)) from None
+        parsed = []
+        for example in document.examples():
+            region = example.region
+            evaluator = region.evaluator
+            is_doctest = isinstance(region.parsed, doctest.Example)
+            parsed.append(
+                ParsedRegion(
+                    region=region,
+                    line=example.line,
+                    column=example.column,
+                    is_example=not isinstance(evaluator, Skipper)
+                    and not isinstance(evaluator, CombinationClearNamespace),
+                    doctest_lineno=region.parsed.lineno if is_doctest else None,
+                    checks_output=is_doctest
+                    and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
+                    # A block Sybil could not parse has its error as its parsed value.
+                    runs_code=isinstance(region.parsed, (str, doctest.Example, Exception)),
+                )
             )
-        )
-    return document, parsed
+        return parsed
+
+    def code_blocks(self) -> list[tuple[int, int]]:
+        """(start, end) of every Python code block (a module's docstring), in order."""
+        if self.format == "python":
+            found = PythonDocStringDocument.extract_docstrings(self.text)  # undocumented
+            return sorted((start, end) for start, end, _ in found)
+        document = Document(self.text, self.path)
+        code_blocks = _code_blocks(self._sybil)
+        spans = set(code_blocks.block_spans(document) if code_blocks is not None else ())
+        # Doctest directives (reST ``.. doctest::``, MyST ``{doctest}``) are blocks too.
+        doctest_directive: Any = RestDirectiveLexer(directive="doctest")
+        if self.format != "rest":
+            doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
+        spans.update((region.start, region.end) for region in doctest_directive(document))
+        return sorted(spans)
 
 
 def _line_of(error: Exception) -> int:
     match = _LINE_IN_MESSAGE.search(str(error))
     return int(match.group(1)) if match else 1
-
-
-def _parse(text: str, path: str, sybil: Sybil) -> Document:
-    """The document of ``text`` with every live region ``sybil``'s parsers find placed."""
-    document = Document(text, path)
-    fences = _Fences(text, _languages(sybil), markdown=sybil.name == "markdown")
-    for start, docstring in _texts(text, sybil):
-        positions = literal_positions(text, start, docstring) if sybil.name == "python" else None
-        part = Document(docstring, path)
-        shown = shown_text(docstring, sybil.name, _languages(sybil))
-        # Sybil.parsers is undocumented: Document.parse does this loop from a path, and here the
-        # sheet's text is already read (and checked).
-        for parser in sybil.parsers:
-            for region in parser(part):
-                if inside(region.start, shown) and (
-                    sybil.name == "markdown" or not isinstance(region.parsed, doctest.Example)
-                ):
-                    continue  # shown in a literal block; a reST doctest there still runs
-                region.start += start
-                region.end += start
-                if positions is not None:  # escapes (\t, \\, \n) before it in its docstring
-                    region.start = start + positions[region.start - start]
-                    region.end = start + positions[region.end - start]
-                if not fences.is_live(region):
-                    continue
-                # Document.add is undocumented: how Document.parse places each region.
-                try:
-                    document.add(region)
-                except ValueError as error:
-                    if "overlaps" not in str(error):
-                        raise
-                    raise _overlap(document, region) from None
-    return document
 
 
 def _texts(text: str, sybil: Sybil) -> list[tuple[int, str]]:
@@ -677,36 +717,16 @@ def literal_positions(text: str, start: int, value: str) -> list[int] | None:
     return positions
 
 
-def _overlap(document: Document, region: Region) -> ParseError:
-    """A clear error for ``region``, which overlaps a region already in ``document``."""
-    # Document.regions is undocumented: the (start, region) pairs placed so far.
-    other = next(
-        placed
-        for _, placed in document.regions
-        if placed.start < region.end and region.start < placed.end
-    )
-    first, second = sorted((region, other), key=lambda r: r.start)
-
-    def line(position: int) -> int:
-        return document.text.count("\n", 0, position) + 1
-
-    return ParseError(
-        line(first.start),
-        f"{_kind(first)} (lines {line(first.start)}-{line(first.end)}) overlaps "
-        f"{_kind(second)} (line {line(second.start)}): one cannot hold the other",
-    )
-
-
 def _kind(region: Region) -> str:
     if region.lexemes.get("directive") == "invisible-code-block":
-        return "an invisible code block"
+        return INVISIBLE_CODE_BLOCK
     if isinstance(region.parsed, doctest.Example):
-        return "a doctest example"
+        return DOCTEST_EXAMPLE
     if isinstance(region.evaluator, Skipper):
-        return "a skip directive"
+        return SKIP_DIRECTIVE
     if isinstance(region.evaluator, CombinationClearNamespace):
-        return "a clear-namespace directive"
-    return "a code block"
+        return CLEAR_NAMESPACE_DIRECTIVE
+    return CODE_BLOCK
 
 
 def _code_blocks(sybil: Sybil) -> _Languages | None:
@@ -722,52 +742,6 @@ def _code_blocks(sybil: Sybil) -> _Languages | None:
 def _languages(sybil: Sybil) -> Collection[str]:
     code_blocks = _code_blocks(sybil)
     return code_blocks.languages if code_blocks is not None else DEFAULT_LANGUAGES
-
-
-class _Fences:
-    """Where a sheet's fenced blocks are, to tell live regions from illustrations. Fences are a
-    Markdown notion: in reST (a section underlined with ``~``) and docstrings there are none."""
-
-    def __init__(
-        self, text: str, languages: Collection[str] = DEFAULT_LANGUAGES, markdown: bool = True
-    ) -> None:
-        blocks = fenced_blocks(text) if markdown else []
-        self.all = _outermost([(start, end) for start, end, _ in blocks])
-        # A block in a language that runs, or a MyST directive fence (```{code-block} python,
-        # ```{doctest}), is live; any other (````markdown) is an illustration.
-        self.illustrations = _outermost(
-            [
-                (start, end)
-                for start, end, info in blocks
-                if info_language(info) not in languages and not info.startswith("{")
-            ]
-        )
-
-    def is_live(self, region: Region) -> bool:
-        fences = self.all if _is_directive(region) else self.illustrations
-        return not _inside(region.start, fences)
-
-
-def _is_directive(region: Region) -> bool:
-    return isinstance(region.evaluator, (Skipper, CombinationClearNamespace)) or (
-        region.lexemes.get("directive") == "invisible-code-block"
-    )
-
-
-def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans not inside another (sorted): a position is inside a span of ``spans`` exactly
-    when it is inside one of these."""
-    outer: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if not outer or start >= outer[-1][1]:
-            outer.append((start, end))
-    return outer
-
-
-def _inside(position: int, spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether ``position`` lies strictly inside one of ``spans`` (sorted, disjoint)."""
-    index = bisect.bisect_left(spans, (position, -1)) - 1
-    return index >= 0 and spans[index][0] < position < spans[index][1]
 
 
 def region_source(region: Region, line: int = 0) -> tuple[str, int] | None:
@@ -797,81 +771,24 @@ def skip_condition(region: Region) -> str | None:
     return "if_" + condition[2:] if condition.startswith("if") else condition
 
 
-def python_blocks(document: Document, sybil: Sybil) -> list[tuple[int, int]]:
-    """(start, end) of every Python code block (a module's docstring), in order."""
-    if sybil.name == "python":
-        found = PythonDocStringDocument.extract_docstrings(document.text)  # undocumented
-        return sorted((start, end) for start, end, _ in found)
-    code_blocks = _code_blocks(sybil)
-    spans = set(code_blocks.block_spans(document) if code_blocks is not None else ())
-    # Doctest directives (reST ``.. doctest::``, MyST ``{doctest}``) are blocks too.
-    doctest_directive: Any = RestDirectiveLexer(directive="doctest")
-    if sybil.name != "rest":
-        doctest_directive = MystDocTestDirectiveParser().lexer  # undocumented: its lexer
-    spans.update((region.start, region.end) for region in doctest_directive(document))
-    illustrations = _Fences(
-        document.text, _languages(sybil), markdown=sybil.name == "markdown"
-    ).illustrations
-    shown = shown_text(document.text, sybil.name, _languages(sybil))
-    spans = {
-        span for span in spans if not _inside(span[0], illustrations) and not inside(span[0], shown)
-    }
-    return sorted(spans)
-
-
-_ANY_FENCE = RawFencedCodeBlockLexer(info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE))
-
-
-@functools.lru_cache(maxsize=4)
-def fenced_blocks(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, info string) of every fenced block of any language, in order."""
-    regions = _ANY_FENCE(Document(text, ""))
-    return sorted(
-        (region.start, region.end, str(region.lexemes.get("info", "")).strip())
-        for region in regions
-    )
-
-
-def shown_text(text: str, format: str, languages: Collection[str]) -> list[tuple[int, int]]:
-    """The spans of ``text`` (a sheet, or a module's docstring) that show text, not mean it:
-    Markdown's indented code blocks, reST's literal blocks (a docstring is reST)."""
-    if format == "markdown":
-        return indented_code_spans(text, [(start, end) for start, end, _ in fenced_blocks(text)])
-    return literal_block_spans(text, languages)
-
-
-def html_comment_directives(document: Document, name: str) -> Iterable[tuple[int, str]]:
-    """(position, text) of every ``<!-- name: ... -->`` comment; raises ParseError for one that
-    is not closed. In a Python module, every ``# name: ...`` comment (a line of a docstring is
-    no comment)."""
-    if document.path.endswith(".py"):
-        pattern = re.compile(rf"#[ \t]*{name}:(.*)$")
-        comments = python_comments(document.text)
-        if comments is None:  # it does not tokenize: its lines, as written
-            pattern = re.compile(rf"^[ \t]*#[ \t]*{name}:(.*)$", re.MULTILINE)
-            comments = [(0, document.text)]
-        for position, comment in comments:
-            for match in pattern.finditer(comment):
-                yield position + match.start(), match.group(1)
-        return
+def directive_comments(text: str, path: str, name: str) -> list[tuple[int, str]]:
+    """(position, text) of every directive comment named ``name`` Sybil's lexers find in a
+    Markdown (MyST) or reST sheet, in order: ``<!-- name: ... -->``, ``% name: ...``,
+    ``.. name: ...``; raises ParseError for one that is not closed."""
     lexers: list[Any] = [RestDirectiveInCommentLexer(directive=name)]
-    if not document.path.endswith(".rst"):
+    if not path.endswith(".rst"):
         lexers = [DirectiveInHTMLCommentLexer(directive=name), DirectiveInPercentCommentLexer(name)]
+    document = Document(text, path)
     found = []
-    fences = _Fences(document.text, markdown=not document.path.endswith(".rst")).all
-    shown = shown_text(
-        document.text, "rest" if document.path.endswith(".rst") else "markdown", DEFAULT_LANGUAGES
-    )
     try:
         for lexer in lexers:
             for region in lexer(document):
-                if not _inside(region.start, fences) and not inside(region.start, shown):
-                    found.append(
-                        (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
-                    )
+                found.append(
+                    (region.start, f"{region.lexemes['arguments']} {region.lexemes['source']}")
+                )
     except LexingException as error:
         raise ParseError(_line_of(error), f"{name} comment is not closed") from None
-    yield from sorted(found)
+    return sorted(found)
 
 
 # -- a run: one combination's document, examples and skip state -------------------------------

@@ -23,20 +23,18 @@ from pytest_cheatsheet.directives import (
     parse_directive,
 )
 from pytest_cheatsheet.doctest_markers import marker_gates
+from pytest_cheatsheet.fences import fenced_blocks
 from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
 from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
+from pytest_cheatsheet.regions import live_code_blocks, live_directive_comments, live_regions
 from pytest_cheatsheet.seam import (
     ENCODING,
-    Document,
+    FoundRegions,
     ParsedRegion,
     ParseError,
     Region,
     Sybil,
-    fenced_blocks,
-    html_comment_directives,
     make_sybil,
-    parse_document,
-    python_blocks,
     region_source,
     skip_condition,
 )
@@ -132,12 +130,13 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
             path, line, f"not valid UTF-8 (byte {raw[error.start]:#04x} at offset {error.start})"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = FoundRegions(text, str(path), sybil)
     try:
-        document, regions = parse_document(text, str(path), sybil)
+        regions = live_regions(found)
     except ParseError as error:
         raise SheetError(path, error.line, error.message) from None
-    blocks = python_blocks(document, sybil)
-    directives = _directives(document, path)
+    blocks = live_code_blocks(found)
+    directives = _directives(text, path)
     python_module = format_of(path) == "python"
     # A module's matrix comment may follow its docstring: it is the module's, wherever it is.
     matrix = _matrix_directive(directives, [] if python_module else blocks, path, text)
@@ -151,12 +150,16 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         raise SheetError(path, *errors[0])
     tolerances = _by_next_block(directives, blocks, path, BlockTolerance)
     headings = [] if python_module else _headings(text)
+    # Where a Markdown fence (not a MyST directive's) opens, its source starts on the next line.
+    fences = {f.start for f in fenced_blocks(text) if not f.info.startswith("{")}
+    if found.format != "markdown":
+        fences = set()  # reST and docstrings have no fences
     steps = []
     for index, parsed in enumerate(regions):
         region = parsed.region
         block = _block_of(region.start, blocks)
         line = parsed.line
-        if block is not None and parsed.doctest_lineno is not None and _is_fence(text, block):
+        if block is not None and parsed.doctest_lineno is not None and block[0] in fences:
             # Sybil places a doctest by its offset in the block's source with any list or
             # quote prefix stripped; the doctest's own line number within the block is exact.
             line = text.count("\n", 0, block[0]) + 2 + parsed.doctest_lineno
@@ -180,15 +183,6 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     return Sheet(path, text, regions, steps, matrix, _used_axes(regions), warnings)
 
 
-_FENCE_OPENING = re.compile(r"[ \t>]*(?:(?:[-*+]|\d+[.)])[ \t]+)?(?:`{3,}|~{3,})(?!\{)")
-
-
-def _is_fence(text: str, block: tuple[int, int]) -> bool:
-    """Whether ``block`` is a Markdown fence, whose source starts on the line after it (not a
-    MyST or reST directive, whose options and blank line come first)."""
-    return _FENCE_OPENING.match(text, block[0]) is not None
-
-
 def _block_of(position: int, blocks: list[tuple[int, int]]) -> tuple[int, int] | None:
     index = bisect.bisect_right(blocks, (position, float("inf"))) - 1
     if index >= 0 and blocks[index][0] <= position < blocks[index][1]:
@@ -196,14 +190,15 @@ def _block_of(position: int, blocks: list[tuple[int, int]]) -> tuple[int, int] |
     return None
 
 
-def _directives(document: Document, path: Path) -> list[tuple[int, Any]]:
-    """(position, directive) for every ``<!-- cheatsheet: ... -->`` comment."""
+def _directives(text: str, path: Path) -> list[tuple[int, Any]]:
+    """(position, directive) for every live cheatsheet directive comment: ``<!-- cheatsheet:
+    ... -->`` (Markdown), ``.. cheatsheet: ...`` (reST), ``# cheatsheet: ...`` (Python)."""
     found = []
     try:
-        for position, text in html_comment_directives(document, DIRECTIVE_NAME):
-            line = document.text.count("\n", 0, position) + 1
+        for position, comment in live_directive_comments(text, str(path), DIRECTIVE_NAME):
+            line = text.count("\n", 0, position) + 1
             try:
-                found.append((position, parse_directive(text, line)))
+                found.append((position, parse_directive(comment, line)))
             except DirectiveError as error:
                 raise SheetError(path, error.line, error.message) from None
     except ParseError as error:
@@ -255,7 +250,7 @@ def _by_next_block(
 def _headings(text: str) -> list[tuple[int, str]]:
     """(position, title) of every Markdown heading outside fenced code and HTML comments
     (an invisible code block's ``# comment`` is not a heading)."""
-    fences = [(start, end) for start, end, _ in fenced_blocks(text)]
+    fences = [(fence.start, fence.end) for fence in fenced_blocks(text)]
     comments = [
         match.span()
         for match in _HTML_COMMENT.finditer(text)

@@ -28,14 +28,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.fences import is_fence_line
+
 UPDATE_PROPERTY = "cheatsheet_update"
 BOM = "\ufeff"
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 LOCK_TIMEOUT = 60.0  # seconds another update run may hold a folder's lock
 
-# A line Sybil's Markdown lexer would take for a code fence (it closes the block the output is
-# in when the fence is long enough): an optional quote, list marker or indent, then ``` or ~~~.
-_FENCE = re.compile(r"^(?:(?:[ \t]*>)+[ \t]*|[ \t]*(?:[-*+]|\d+[.)])[ \t]+|[ \t]*)(?:`{3,}|~{3,})")
 _LINE_BREAKS = {"\x85", "\u2028", "\u2029"}  # str.splitlines() splits there too (Sybil does)
 # A line Sybil's reST lexers may read as a directive (``.. skip: next``, ``.. skip``,
 # ``.. cheatsheet: ...``, ``.. code-block:: python``; ``..`` alone, with the name on the next
@@ -215,7 +214,7 @@ def _collected_lines(
 def _in_html_comment(lines: list[str], first: int) -> bool:
     """Whether the example sits in an invisible block (an HTML comment), not a fenced one."""
     for text in reversed(lines[:first]):
-        if _FENCE.match(text):
+        if is_fence_line(text):
             return False
         if "<!--" in text:
             return True
@@ -237,7 +236,8 @@ def _refusal(prefix: str, new_want: str, in_comment: bool) -> str:
             return f"{where} starts with '>>>', which doctest reads as a new example"
         if number == 1 and text.lstrip().startswith("..."):
             return f"{where} starts with '...', which doctest reads as more source"
-        if _FENCE.match(prefix + text):
+        # Sybil's Markdown lexer reads it as a fence: a long enough one closes the block.
+        if is_fence_line(prefix + text):
             return f"{where} would close the code block (a Markdown fence)"
         if in_comment and "-->" in text:
             return f"{where} holds '-->', which would close the invisible block"
