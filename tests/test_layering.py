@@ -35,6 +35,7 @@ CORE = {
         "illustrations",
         "doctest_markers",
         "seeding",
+        "outcomes",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.

@@ -18,7 +18,8 @@ Schema (version 3; 2 has no claim fields, 1 no ``expected``/``printed`` either),
       ]
     }
 
-``outcome`` is one of passed, failed, skipped, xfailed, xpassed, error; ``reason`` says why an
+``outcome`` is one of outcomes.OUTCOMES (passed, failed, skipped, xfailed, xpassed, error,
+unchecked); ``reason`` says why an
 example was skipped, expected to fail, or failed (first line of the failure). An example whose
 run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
@@ -57,6 +58,8 @@ if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
 SCHEMA_VERSION = 3
+# What a reader of the report (the history) needs of each result: the others it may do without.
+REQUIRED_FIELDS = ("sheet", "line", "combination", "outcome", "claim", "block", "sheet_digest")
 MAX_REASON = 500
 OPTIONAL_KEYS = ("audit", "exercised")  # left out of a record where they are None
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_cheatsheet.history.records import (
-    FAILING,
     CompatError,
     Record,
     changes,
@@ -19,6 +18,7 @@ from pytest_cheatsheet.history.records import (
     record_report,
 )
 from pytest_cheatsheet.history.render import LANGUAGES, Page, render, run_name
+from pytest_cheatsheet.outcomes import FAILING
 from pytest_cheatsheet.report import write_atomically
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from pytest_cheatsheet.history.claims import shorten
 from pytest_cheatsheet.history.records import (
-    FAILING,
     OUTCOMES,
     Change,
     CompatError,
@@ -22,6 +21,7 @@ from pytest_cheatsheet.history.records import (
     previous_run,
     state,
 )
+from pytest_cheatsheet.outcomes import FAILING
 
 SYMBOLS = {
     "passed": "✅",
