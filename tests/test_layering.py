@@ -36,6 +36,7 @@ CORE = {
         "doctest_markers",
         "seeding",
         "outcomes",
+        "atomic_write",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.

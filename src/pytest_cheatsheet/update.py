@@ -19,7 +19,6 @@ import doctest
 import os
 import re
 import stat
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -27,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pytest_cheatsheet.atomic_write import write_atomically
 
 UPDATE_PROPERTY = "cheatsheet_update"
 BOM = "\ufeff"
@@ -409,27 +410,14 @@ def _check_replaceable(real: Path, status: os.stat_result) -> None:
 
 
 def _replace(real: Path, raw: bytes, data: bytes, status: os.stat_result) -> None:
-    """Write ``data`` to a temporary file beside ``real`` with its mode (and owner, where we
-    may), check that ``real`` still holds ``raw``, then rename the temporary file over it."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(status.st_mode))
-        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (
-            os.stat(temporary).st_uid,
-            os.stat(temporary).st_gid,
-        ):
-            with contextlib.suppress(OSError):
-                os.chown(temporary, status.st_uid, status.st_gid)
+    """Replace ``real`` by ``data`` atomically, unless it no longer holds ``raw`` (another
+    update run wrote it meanwhile)."""
+
+    def unchanged() -> None:
         if real.read_bytes() != raw or os.stat(real).st_ino != status.st_ino:
             raise UpdateError("changed while it was being updated; not updating it")
-        os.replace(temporary, real)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(real, data, before_replace=unchanged)
 
 
 @contextlib.contextmanager
