@@ -37,6 +37,7 @@ CORE = {
         "seeding",
         "outcomes",
         "atomic_write",
+        "truncation",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.

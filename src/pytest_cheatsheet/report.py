@@ -52,6 +52,7 @@ from pytest_cheatsheet.summary import (
     outcome_of,
     skip_reason,
 )
+from pytest_cheatsheet.truncation import shorten
 
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
@@ -103,7 +104,7 @@ class Report:
         item_reason = _reason(report, outcome) if outcome is not None else ""
         if report.when not in ("setup", "call", "teardown"):
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
-            item_reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
+            item_reason = shorten(crash[0] if crash else INCOMPLETE, MAX_REASON)
         item_failure = failure_of(report) if report.when == "call" else None
         examples = example_results(report, outcome or "")
         for index, (line, heading, each, result) in enumerate(examples):
@@ -138,7 +139,7 @@ class Report:
             record.outcome = each
             failure = result if result is not None else item_failure
             record.reason = (
-                str(result["reason"])[:MAX_REASON] if result is not None else item_reason
+                shorten(str(result["reason"]), MAX_REASON) if result is not None else item_reason
             )
             if each == "failed" and failure is not None:
                 record.expected, record.printed = failure.get("expected"), failure.get("printed")
@@ -236,7 +237,7 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
             reason = _first_line_of_failure(report.longreprtext)
     else:
         reason = ""
-    return reason[:MAX_REASON]
+    return shorten(reason, MAX_REASON)
 
 
 _EXCEPTION_LINE = re.compile(

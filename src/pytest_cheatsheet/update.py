@@ -28,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_cheatsheet.atomic_write import write_atomically
+from pytest_cheatsheet.truncation import shorten
 
 UPDATE_PROPERTY = "cheatsheet_update"
 BOM = "\ufeff"
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 LOCK_TIMEOUT = 60.0  # seconds another update run may hold a folder's lock
+SHOWN = 60  # characters of a refused output line its message shows
 
 # A line Sybil's Markdown lexer would take for a code fence (it closes the block the output is
 # in when the fence is long enough): an optional quote, list marker or indent, then ``` or ~~~.
@@ -227,7 +229,7 @@ def _refusal(prefix: str, new_want: str, in_comment: bool) -> str:
     """Why ``new_want`` cannot be written after ``prefix`` and read back as the same output."""
     new_lines = _lines(new_want)
     for number, text in enumerate(new_lines, 1):
-        where = f"output line {number} ({text[:60]!r})"
+        where = f"output line {number} ({shorten(text, SHOWN)!r})"
         bad = [c for c in text if (unicodedata.category(c) == "Cc" and c != "\t")]
         bad += [c for c in text if c in _LINE_BREAKS]
         if bad:
@@ -254,7 +256,7 @@ def _format_refusal(path: str, text: str, line: int, new_want: str) -> str:
         return ""
     new_lines = _lines(new_want)
     for number, line_text in enumerate(new_lines, 1):
-        where = f"output line {number} ({line_text[:60]!r})"
+        where = f"output line {number} ({shorten(line_text, SHOWN)!r})"
         if _REST_DIRECTIVE.match(line_text):
             return f"{where} would be read back as a reST directive"
         if suffix == ".py" and _PYTHON_DIRECTIVE.match(line_text):
@@ -266,7 +268,7 @@ def _format_refusal(path: str, text: str, line: int, new_want: str) -> str:
         return "the example is not in a docstring this update can find; not updating it"
     prefix, quote = literal
     for number, line_text in enumerate(new_lines, 1):
-        where = f"output line {number} ({line_text[:60]!r})"
+        where = f"output line {number} ({shorten(line_text, SHOWN)!r})"
         if quote in line_text:
             return f"{where} holds {quote}, which would close the docstring"
         if "r" not in prefix.lower() and "\\" in line_text:
