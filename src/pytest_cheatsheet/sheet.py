@@ -40,6 +40,7 @@ from pytest_cheatsheet.seam import (
     region_source,
     skip_condition,
 )
+from pytest_cheatsheet.truncation import shorten
 
 __all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
 
@@ -58,8 +59,7 @@ class SheetError(Exception):
     def __init__(self, path: Path | str, line: int, message: str) -> None:
         # An object's address differs between processes (xdist workers): leave it out.
         message = _ADDRESS.sub("", message)
-        if len(message) > MAX_MESSAGE:  # Sybil's lexer quotes the rest of the document
-            message = message[: MAX_MESSAGE - 1] + "…"
+        message = shorten(message, MAX_MESSAGE)  # Sybil's lexer quotes the rest of the document
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
