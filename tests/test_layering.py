@@ -38,6 +38,7 @@ CORE = {
         "outcomes",
         "atomic_write",
         "truncation",
+        "block_names",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.
