@@ -19,9 +19,9 @@ Schema (version 3; 2 has no claim fields, 1 no ``expected``/``printed`` either),
     }
 
 ``outcome`` is one of outcomes.OUTCOMES (passed, failed, skipped, xfailed, xpassed, error,
-unchecked); ``reason`` says why an
-example was skipped, expected to fail, or failed (first line of the failure). An example whose
-run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
+unchecked); ``reason`` says why an example was skipped, expected to fail, or failed (first line
+of the failure; at most 500 characters, the last one then ``…``). An example whose run did not
+complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
 2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
 ``--cheatsheet-audit``. ``claim`` (heading and source hash), ``block`` (its code block's line),
