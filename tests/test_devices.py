@@ -56,9 +56,10 @@ def test_a_device_skip_is_reported_at_the_sheet_not_the_plugin(sheets: SheetWrit
     sheets.write("x.md", DEVICE_SHEET)
     result = sheets.run("-rs", "-k", "cuda")
     result.stdout.fnmatch_lines(
-        ["SKIPPED [[]*[]] cheatsheet/x.md:*: device 'cuda' is not available"]
+        ["SKIPPED [[]6[]] cheatsheet/x.md:2: device 'cuda' is not available"]
     )
     assert "nodes.py" not in result.stdout.str()
+    assert "item_reports.py" not in result.stdout.str()
 
 
 @pytest.mark.usefixtures("simulated_cuda")

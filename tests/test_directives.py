@@ -11,6 +11,7 @@ from pytest_cheatsheet.directives import (
     MatrixDirective,
     installed_versions,
     parse_directive,
+    unmet_requirements,
 )
 from pytest_cheatsheet.matrix import Combination
 
@@ -161,6 +162,55 @@ def test_a_malformed_gate_is_an_error_naming_the_bad_part(text: str, message: st
     assert message in directive_error(text).message
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("requires torch[cuda]>=2.3", "'torch[cuda]>=2.3' names extras ([cuda])"),
+        ("requires scipy[all]>=1.11", "'scipy[all]>=1.11' names extras ([all])"),
+        ('requires "kornia @ https://example.org/kornia.whl"', "names a URL"),
+        ('requires "torch @ https://example.org/torch.whl"', "names a URL"),
+    ],
+)
+def test_extras_and_urls_mean_nothing_in_a_gate_and_are_an_error(text: str, message: str) -> None:
+    error = directive_error(text).message
+    assert message in error
+    assert "a gate compares the installed version" in error
+
+
+@pytest.mark.parametrize(
+    ("text", "package", "specifier"),
+    [
+        ("requires torch>=2.3,<2.15", "torch", "<2.15,>=2.3"),
+        ("requires Torch>=2.3", "torch", ">=2.3"),  # names normalize as pip's do
+        ("requires NumPy<3", "numpy", "<3"),
+        ('requires "torch (>=2.3)"', "torch", ">=2.3"),
+        # A distribution whose name starts with a package's is its own distribution.
+        ("requires torch-geometric>=2", "torch-geometric", ">=2"),
+        ("requires python-dateutil>=2.8", "python-dateutil", ">=2.8"),
+        ("requires numpy_financial", "numpy_financial", ""),
+    ],
+)
+def test_a_gate_word_is_a_pep_508_requirement(text: str, package: str, specifier: str) -> None:
+    (requirement,) = parse_gate(text).requirements
+    assert (requirement.package, str(requirement.specifier)) == (package, specifier)
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("requires \"torch>=2.3; python_version >= '3'\"", True),
+        ("requires \"torch>=99; python_version >= '3'\"", False),
+        # PEP 508: a requirement whose marker is false does not apply here.
+        ("requires \"torch>=99; python_version < '3'\"", True),
+        ("requires \"python>=3.12; sys_platform == 'no-such-platform'\"", True),
+    ],
+)
+def test_a_marker_on_torch_numpy_or_python_says_where_the_condition_applies(
+    text: str, holds: bool
+) -> None:
+    assert parse_gate(text).requirements_hold(VERSIONS) is holds
+
+
 def test_unknown_condition_errors_list_the_valid_packages_and_axes() -> None:
     message = directive_error("xfail colour=red").message
     assert all(name in message for name in ("torch", "numpy", "python", "devices=", "dtypes="))
@@ -178,6 +228,9 @@ def test_unknown_condition_errors_list_the_valid_packages_and_axes() -> None:
         ("requires torch==2.13.0", "2.13.0+cpu", True),
         ("requires torch>=2.13", "2.14.0.dev20260101", True),
         ("requires torch>=2.14.0.dev0", "2.14.0.dev20260101", True),
+        ("requires torch>=2.13", "2.16.0.dev20261201", True),
+        ("requires torch>=2.3,<2.15", "2.13.0+cpu", True),
+        ("requires torch>=2.3,<2.15", "2.16.0.dev20261201", False),
         # PEP 440: a nightly of 2.14 is before 2.14 and not "below 2.14" either.
         ("requires torch>=2.14", "2.14.0.dev20260101", False),
         ("requires torch<2.14", "2.14.0.dev20260101", False),
@@ -225,6 +278,21 @@ def test_a_skip_reason_names_the_requirements_and_the_versions_installed() -> No
     assert gate.skip_reason(VERSIONS) == (
         "requires torch>=2.14 numpy<2 (have torch 2.13.0+cpu, numpy 2.4.6)"
     )
+
+
+def test_the_unmet_requires_gates_are_one_reason_in_file_order_at_the_first_ones_line() -> None:
+    numpy_gate = parse_directive("requires numpy<2", 7)
+    torch_gate = parse_directive("requires torch>=2.14", 5)
+    holds = parse_directive("requires python>=3", 6)
+    xfail = parse_directive("xfail torch>=99", 4)
+    gates = [gate for gate in (numpy_gate, holds, xfail, torch_gate) if isinstance(gate, Gate)]
+    unmet = unmet_requirements(gates, VERSIONS)
+    assert unmet is not None
+    assert (unmet.line, unmet.reason) == (
+        5,
+        "requires torch>=2.14 (have torch 2.13.0+cpu) and requires numpy<2 (have numpy 2.4.6)",
+    )
+    assert unmet_requirements(gates[1:3], VERSIONS) is None
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import json
+import sys
+
+import numpy
 import pytest
 import torch
 
 from conftest import SheetWriter
+from pytest_cheatsheet import directives
 
 TORCH = torch.__version__.split("+")[0]
 
@@ -118,3 +123,70 @@ def test_a_gate_followed_by_no_code_block_is_an_error(sheets: SheetWriter) -> No
     result = sheets.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*bad.md:6: requires gate is followed by no Python code block*"])
+
+
+def test_every_requires_gate_that_does_not_hold_is_the_reason_on_the_skip_line_and_the_report(
+    sheets: SheetWriter,
+) -> None:
+    sheets.write(
+        "gates.md",
+        """
+        <!-- cheatsheet: requires torch>=99 -->
+        <!-- cheatsheet: requires numpy<1 -->
+        ```python
+        >>> 1 + 1
+        2
+        ```
+
+        <!-- cheatsheet: requires python>=3 -->
+        <!-- cheatsheet: requires numpy<1 -->
+        ```python
+        >>> 2 + 2
+        4
+        ```
+        """,
+    )
+    result = sheets.run("-rs", "--cheatsheet-report=report.json")
+    result.assert_outcomes(skipped=2)
+    both = (
+        f"requires torch>=99 (have torch {torch.__version__}) and "
+        f"requires numpy<1 (have numpy {numpy.__version__})"
+    )
+    only_numpy = f"requires numpy<1 (have numpy {numpy.__version__})"
+    # Each skip is reported at the first gate that does not hold (the python gate holds).
+    result.stdout.fnmatch_lines(
+        [
+            f"SKIPPED [1] cheatsheet/gates.md:1: {both}",
+            f"SKIPPED [1] cheatsheet/gates.md:9: {only_numpy}",
+        ],
+        consecutive=False,
+    )
+    report = json.loads((sheets.pytester.path / "report.json").read_text(encoding="utf-8"))
+    reasons = {record["line"]: record["reason"] for record in report["results"]}
+    assert reasons == {4: both, 11: only_numpy}
+
+
+def test_the_installed_versions_are_read_once_a_session(
+    sheets: SheetWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    read = directives.installed_versions
+    read = getattr(read, "__wrapped__", read)  # under a cache, each call still counts
+
+    def counted() -> dict[str, str]:
+        calls.append(1)
+        return read()
+
+    for module in list(sys.modules.values()):
+        if module.__name__.startswith("pytest_cheatsheet") and hasattr(
+            module, "installed_versions"
+        ):
+            monkeypatch.setattr(module, "installed_versions", counted)
+    block = "```python\n>>> 1 + 1\n2\n>>> dtype is not None\nTrue\n```\n"
+    gated = "<!-- cheatsheet: requires torch>=99 -->\n"
+    sheets.write("one.md", f"<!-- cheatsheet: devices=cpu dtypes=float32,float64 -->\n{block}")
+    sheets.write(
+        "two.md", f"<!-- cheatsheet: devices=cpu dtypes=float32,float16 -->\n{gated}{block}"
+    )
+    sheets.run().assert_outcomes(passed=4, skipped=4)
+    assert len(calls) == 1

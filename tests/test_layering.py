@@ -54,6 +54,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
             "options",
             "doctest_options",
             "failures",
+            "item_reports",
             "nodes",
             "recorder",
             "summary",

@@ -16,17 +16,18 @@ outputs are written for), ``rtol=``/``atol=`` (the sheet's tolerance) and ``torc
 from __future__ import annotations
 
 import math
+import re
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Pep508Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pytest_cheatsheet.checker import ToleranceOverride
@@ -61,8 +62,9 @@ class DirectiveError(ValueError):
 
 @dataclass(frozen=True)
 class Requirement:
-    """A version condition on one package, such as ``torch>=2.3,<2.6``, or any PEP 508
-    requirement on an installed distribution (``scipy>=1.11``, ``kornia``, with a marker)."""
+    """A gate's version condition, parsed by packaging: on torch, numpy or python
+    (``torch>=2.3,<2.6``, compared with the versions the session read) or on any installed
+    distribution (``scipy>=1.11``, ``kornia``), with a marker where it applies."""
 
     package: str
     specifier: SpecifierSet
@@ -157,6 +159,30 @@ class Gate:
 
     def xfail_reason(self) -> str:
         return f"expected to fail where {self.text}" + (f": {self.reason}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """Why an example does not run here: every ``requires`` gate of its block that does not
+    hold, in file order, in one reason; reported at the first one's line."""
+
+    line: int
+    reason: str
+
+
+def unmet_requirements(gates: Iterable[Gate], versions: Mapping[str, str]) -> Unmet | None:
+    """The one decision on an example's ``requires`` gates: None where every one holds."""
+    unmet = sorted(
+        (
+            gate
+            for gate in gates
+            if gate.kind == "requires" and not gate.requirements_hold(versions)
+        ),
+        key=lambda gate: gate.line,
+    )
+    if not unmet:
+        return None
+    return Unmet(unmet[0].line, " and ".join(gate.skip_reason(versions) for gate in unmet))
 
 
 def _axis_text(value: Any) -> str:
@@ -331,44 +357,58 @@ def _parse_gate(kind: str, words: list[str], line: int) -> Gate:
 
 
 def parse_requirement(word: str, line: int) -> Requirement:
-    for package in PACKAGES:
-        if word.startswith(package) and not word[len(package) :][:1].isalnum():
-            specifier_text = word[len(package) :]
-            try:
-                specifier = SpecifierSet(specifier_text)
-            except InvalidSpecifier:
-                raise DirectiveError(
-                    line,
-                    f"malformed version condition {word!r}; write e.g. {package}>=2.3 or "
-                    f"{package}>=2.3,<2.6",
-                ) from None
-            if not specifier_text:
-                raise DirectiveError(
-                    line, f"{word!r} has no version condition; write e.g. {package}>=2.3"
-                )
-            return Requirement(package, specifier, word)
+    """One version condition of a gate: a PEP 508 requirement (packaging's) on torch, numpy,
+    python or any installed distribution, with its specifiers and marker; extras and URLs mean
+    nothing to a gate, which compares the installed version, and are an error."""
+    try:
+        parsed = Pep508Requirement(word)
+    except InvalidRequirement as error:
+        raise DirectiveError(line, _malformed(word, error)) from None
+    name = canonicalize_name(parsed.name)
+    package = name if name in PACKAGES else parsed.name
+    if parsed.url or parsed.extras:
+        what = "a URL" if parsed.url else f"extras ([{','.join(sorted(parsed.extras))}])"
+        valid = f"{package}{parsed.specifier}"
+        if not parsed.specifier:
+            valid = f"e.g. {package}>=2.3"
+            if package not in PACKAGES:
+                valid = f"e.g. {package}>=1.0, or {package} to require it installed"
+        raise DirectiveError(
+            line, f"{word!r} names {what}; a gate compares the installed version: write {valid}"
+        )
+    if package in PACKAGES and not parsed.specifier:
+        raise DirectiveError(line, f"{word!r} has no version condition; write e.g. {package}>=2.3")
+    return Requirement(package, parsed.specifier, word, parsed.marker)
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _malformed(word: str, error: InvalidRequirement) -> str:
+    """What is wrong with a word that is no PEP 508 requirement, and what would be valid."""
+    name = _NAME.match(word)
+    package = canonicalize_name(name.group()) if name is not None else ""
+    if package in PACKAGES:
+        return (
+            f"malformed version condition {word!r}; write e.g. {package}>=2.3 or "
+            f"{package}>=2.3,<2.6"
+        )
     key, equals, value = word.partition("=")
     if equals and key.isidentifier() and ";" not in word and not value.startswith("="):
-        raise DirectiveError(
-            line,
+        return (
             f"unknown condition {word!r}; valid: a version condition on {', '.join(PACKAGES)}"
             " or any installed distribution (PEP 508, e.g. torch>=2.3, scipy>=1.11), or "
-            f"{', '.join(f'{axis}=' for axis in AXES)} on xfail",
+            f"{', '.join(f'{axis}=' for axis in AXES)} on xfail"
         )
-    try:
-        requirement = Pep508Requirement(word)
-    except InvalidRequirement as error:
-        raise DirectiveError(
-            line,
-            f"malformed requirement {word!r}: {error}; write a PEP 508 requirement, e.g. "
-            "scipy>=1.11 or \"scipy>=1.11; python_version >= '3.12'\"",
-        ) from None
-    return Requirement(requirement.name, requirement.specifier, word, requirement.marker)
+    return (
+        f"malformed requirement {word!r}: {error}; write a PEP 508 requirement, e.g. "
+        "scipy>=1.11 or \"scipy>=1.11; python_version >= '3.12'\""
+    )
 
 
-@cache
 def installed_versions() -> dict[str, str]:
-    """The versions gates compare against: torch, numpy and Python, as release numbers."""
+    """The versions gates compare against: torch, numpy and Python, as release numbers (the
+    session reads them once: Settings.versions)."""
     from pytest_cheatsheet.optional import installed
 
     versions = {"python": ".".join(map(str, sys.version_info[:3]))}

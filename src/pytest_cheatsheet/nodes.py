@@ -1,4 +1,4 @@
-"""pytest's view of a sheet: file -> combination -> block (or example)."""
+"""The collection tree, pytest's view of a sheet: file -> combination -> block (or example)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from pytest_cheatsheet.checker import CheckContext
-from pytest_cheatsheet.directives import installed_versions
 from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.history.claims import claims_of
 from pytest_cheatsheet.isolation import RandomStreams
+from pytest_cheatsheet.item_reports import DeviceUnavailable, GateSkip, PassedUnderXfail
 from pytest_cheatsheet.matrix import Combination, combinations, device_is_available
 from pytest_cheatsheet.optional import installed
 from pytest_cheatsheet.options import required_device
@@ -138,58 +138,6 @@ class NoCombinationLeft(pytest.skip.Exception):  # type: ignore[misc,name-define
     """The command line's narrowing leaves a sheet nothing to run: the sheet is skipped."""
 
 
-class GateSkip(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """A ``requires`` gate that does not hold here; reported at the gate's line, so that ``-rs``
-    folds one line per gate (a skip marker would lose the line)."""
-
-    def __init__(self, reason: str, line: int) -> None:
-        super().__init__(reason)
-        self.line = line
-
-
-class PassedUnderXfail(Exception):
-    """Examples of a block under an xfail gate passed while others failed: each example of such a
-    block is expected to fail (as each would, strictly, as an item of its own)."""
-
-    def __init__(self, reason: str, lines: list[int]) -> None:
-        where = ", ".join(map(str, lines))
-        super().__init__(
-            f"passed (line{'s' if len(lines) > 1 else ''} {where}), but the xfail gate expects "
-            f"every example of this block to fail: {reason}"
-        )
-
-
-class DeviceUnavailable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """A combination's device is absent here: its examples are skipped."""
-
-
-def device_skip_location(item: pytest.Item, skip: DeviceUnavailable) -> tuple[str, int, str]:
-    """Where a device skip is reported: the sheet's matrix directive (or its first line), so that
-    ``-rs`` shows one line per sheet and device, not one per example or the plugin's frame."""
-    line = 1
-    if isinstance(item, BlockItem):
-        matrix = item.combination_collector.sheet.matrix
-        line = matrix.line if matrix is not None else 1
-    return (str(item.path), line, f"Skipped: {skip}")
-
-
-def never_expected_to_fail(report: pytest.TestReport, error: BaseException) -> None:
-    """A sheet error (a failing directive, a block that cannot run) is a failure even under an
-    xfail gate: the gate expects the example's code to fail, not the sheet to be broken; so is
-    an example of an xfail block that passed, a block stopped by pytest.fail or a timeout, and
-    any error setting an example up (a namespace hook, a fixture, a module that cannot be
-    imported), which is an error."""
-    if not hasattr(report, "wasxfail"):
-        return
-    stopped = isinstance(error, pytest.fail.Exception) and not isinstance(
-        error,
-        pytest.xfail.Exception,  # a subclass: the sheet's own pytest.xfail()
-    )
-    if report.when == "setup" or stopped or isinstance(error, (SheetError, PassedUnderXfail)):
-        report.outcome = "failed"
-        del report.wasxfail
-
-
 def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
     """Put each combination's examples together and in file order, where its first example
     is: a combination runs its sheet from the top, so any other order (pytest-randomly's
@@ -232,7 +180,7 @@ class CombinationCollector(pytest.Collector):
         self.runner = CombinationRunner(
             sheet,
             combination,
-            installed_versions(),
+            self.config.stash[SETTINGS].versions,
             record_updates=updates_output,
             prepare_namespace=self._prepare_namespace,
             check_context=check_context,
@@ -274,7 +222,10 @@ class CombinationCollector(pytest.Collector):
                     "but is not available",
                     pytrace=False,
                 )
-            raise DeviceUnavailable(f"device {device!r} is not available")
+            matrix = self.sheet.matrix
+            raise DeviceUnavailable(
+                f"device {device!r} is not available", matrix.line if matrix is not None else 1
+            )
         self.runner.start()
 
     def teardown(self) -> None:
@@ -326,13 +277,14 @@ class BlockItem(pytest.Item):
             )
         )
         self.requests_fixtures = request_fixtures(self, self.config.stash[SETTINGS].fixtures)
-        versions = installed_versions()
+        versions = parent.runner.versions
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
-        for gate in step.gates:  # a block's examples share its gates
-            if gate.kind == "requires" and not gate.requirements_hold(versions):
-                self.gate_skip = GateSkip(gate.skip_reason(versions), line=gate.line)
-            elif gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
+        unmet = parent.runner.unmet.get(step.index)  # a block's examples share its gates
+        if unmet is not None:
+            self.gate_skip = GateSkip(unmet.reason, line=unmet.line)
+        for gate in step.gates:
+            if gate.kind == "xfail" and gate.applies_to(parent.combination, versions):
                 self.add_marker(pytest.mark.xfail(reason=gate.xfail_reason(), strict=True))
                 self.xfail_gated = True
                 if not self.config.getoption("runxfail"):

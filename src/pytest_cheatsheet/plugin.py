@@ -1,5 +1,5 @@
 """The pytest hooks: the plugin's life cycle on one screen. Each hook hands pytest's objects to
-a module of the pytest layer (options, settings, nodes, recorder)."""
+a module of the pytest layer (options, settings, nodes, item_reports, recorder)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_cheatsheet.doctest_options import DoctestCollectorsStandDown, add_optionflags_ini
-from pytest_cheatsheet.nodes import (
-    DeviceUnavailable,
-    GateSkip,
-    SheetFile,
-    device_skip_location,
-    keep_combinations_in_file_order,
-    never_expected_to_fail,
-)
+from pytest_cheatsheet.item_reports import fix_item_report
+from pytest_cheatsheet.nodes import SheetFile, keep_combinations_in_file_order
 from pytest_cheatsheet.options import add_options
 from pytest_cheatsheet.recorder import AuditRecorder, Recorder
 from pytest_cheatsheet.settings import SETTINGS, markers, settings_from_config
@@ -53,16 +47,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield  # after pytest's skipping plugin has judged xfail
-    if call.excinfo is not None and isinstance(call.excinfo.value, DeviceUnavailable):
-        report.longrepr = device_skip_location(item, call.excinfo.value)
-    elif call.excinfo is not None and isinstance(call.excinfo.value, GateSkip):
-        report.longrepr = (
-            str(item.path),
-            call.excinfo.value.line,
-            f"Skipped: {call.excinfo.value}",
-        )
     if call.excinfo is not None:
-        never_expected_to_fail(report, call.excinfo.value)
+        fix_item_report(report, item.path, call.excinfo.value)
     return report
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from pytest_cheatsheet.audit import audit_output, checks_nothing
 from pytest_cheatsheet.checker import CheckContext
+from pytest_cheatsheet.directives import Unmet, unmet_requirements
 from pytest_cheatsheet.exercised import TensorWatch
 from pytest_cheatsheet.formats import format_of
 from pytest_cheatsheet.isolation import (
@@ -126,7 +127,13 @@ class CombinationRunner:
         self._froze_gc = False
         # The first step of each item (set by the collector): where a replay hands out fresh
         # function-scoped fixture values.
-        runnable = [step.index for step in sheet.examples if self._gate_reason(step) is None]
+        # The one decision on each example's requires gates: the items and the replays read it.
+        self.unmet: dict[int, Unmet] = {}
+        for step in sheet.examples:
+            unmet = unmet_requirements(step.gates, versions)
+            if unmet is not None:
+                self.unmet[step.index] = unmet
+        runnable = [step.index for step in sheet.examples if step.index not in self.unmet]
         self._last_example = runnable[-1] if runnable else -1
         self._owners = _directive_owners(sheet, set(runnable))
 
@@ -298,13 +305,6 @@ class CombinationRunner:
             "outputs": self.audits,
         }
 
-    def _gate_reason(self, step: Step) -> str | None:
-        """Why ``step`` does not run here (a ``requires`` gate that does not hold), else None."""
-        for gate in step.gates:
-            if gate.kind == "requires" and not gate.requirements_hold(self.versions):
-                return gate.skip_reason(self.versions)
-        return None
-
     def _replay(self, earlier: Step, asked: Step) -> None:
         """Run an earlier step for its effect on the namespace; its own outcome is not reported.
 
@@ -321,13 +321,13 @@ class CombinationRunner:
                 if self._owners[earlier.index] == asked.index:
                     raise
             return
-        gated = self._gate_reason(earlier)
+        gated = self.unmet.get(earlier.index)
         try:
             if gated is not None:
                 if earlier.index in self.fresh_at:
                     self._fresh_namespace()
                 # Through Sybil's evaluator stack, so that its skip state counts this example.
-                self.document.evaluate(earlier.index, gated=gated)
+                self.document.evaluate(earlier.index, gated=gated.reason)
             else:
                 self._evaluate(earlier)
         except pytest.xfail.Exception:  # a subclass of pytest.fail's: the example's outcome

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_cheatsheet.checker import DEFAULT_DTYPE, CheckContext, ToleranceOverride
-from pytest_cheatsheet.directives import TOLERANCE_KEYS, parse_tolerance_value
+from pytest_cheatsheet.directives import TOLERANCE_KEYS, installed_versions, parse_tolerance_value
 from pytest_cheatsheet.doctest_options import configured_optionflags
 from pytest_cheatsheet.formats import FORMATS, NAMED_FORMATS, format_of
 from pytest_cheatsheet.matrix import (
@@ -61,6 +62,12 @@ class Settings:
     tolerance: ToleranceOverride = field(default_factory=ToleranceOverride)  # the ini's
     torch_defaults: bool = False  # the ini's cheatsheet_torch_defaults
     configured_axes: frozenset[str] = frozenset()  # the axes the ini sets (not the plugin's)
+
+    @cached_property
+    def versions(self) -> Mapping[str, str]:
+        """The versions the gates compare against, read once a session, when a sheet first
+        needs them (reading them imports torch)."""
+        return installed_versions()
 
     def collects(self, path: Path) -> bool:
         return format_of(path) is not None and self.paths.collects(path)
