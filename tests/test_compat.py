@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from conftest import SheetWriter
 from pytest_cheatsheet.history import records as history
 from pytest_cheatsheet.history.__main__ import main
-from pytest_cheatsheet.history.claims import claims_of, shorten
+from pytest_cheatsheet.history.claims import claims_of
 from pytest_cheatsheet.history.render import escape, render
 from pytest_cheatsheet.sheet import make_sybil, parse_sheet
+from pytest_cheatsheet.truncation import shorten
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -661,7 +662,7 @@ def test_a_record_reads_back_as_it_was_written(
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet="ab `c d", max_size=80), limit=st.integers(2, 40))
 def test_an_excerpt_is_never_cut_inside_a_code_span(text: str, limit: int) -> None:
-    short = shorten(text, limit)
+    short = shorten(text, limit, markdown=True)
     assert len(short) <= max(limit, len(" ".join(text.split())))
     if short.endswith("…"):
         assert short.count("`") % 2 == 0

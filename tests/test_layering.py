@@ -36,6 +36,10 @@ CORE = {
         "illustrations",
         "doctest_markers",
         "seeding",
+        "outcomes",
+        "atomic_write",
+        "truncation",
+        "block_names",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.

@@ -143,6 +143,21 @@ def test_a_failed_doctest_keeps_its_expected_and_printed_output_bounded(
     assert (results[("any", 9)]["expected"], results[("any", 9)]["printed"]) == (None, None)
 
 
+def test_a_reason_over_its_limit_is_cut_with_an_ellipsis(sheets: SheetWriter) -> None:
+    sheets.write(
+        "sheet.md",
+        """
+        ```python
+        >>> raise ValueError("x" * 600)
+        ```
+        """,
+    )
+    sheets.run("--cheatsheet-report=r.json").assert_outcomes(failed=1)
+    reason = _results(sheets.pytester.path / "r.json")[("any", 2)]["reason"]
+    assert len(reason) == report_module.MAX_REASON
+    assert reason.endswith("x…")
+
+
 def test_an_example_whose_run_was_interrupted_is_not_recorded_as_passed(
     sheets: SheetWriter,
 ) -> None:

@@ -822,3 +822,17 @@ def test_update_keeps_an_output_indented_deeper_than_its_prompt(sheets: SheetWri
     )
     assert _read(sheets) == after
     sheets.run().assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("a" * 59 + "\x01", "a" * 59 + "\\x01"),
+        ("a" * 70 + "\x01", "a" * 59 + "…"),  # cut by the one truncation rule: it says so
+    ],
+)
+def test_a_refused_output_line_is_quoted_up_to_sixty_characters(line: str, shown: str) -> None:
+    from pytest_cheatsheet.update import _refusal
+
+    message = _refusal("", line + "\n", in_comment=False)
+    assert message == f"output line 1 ('{shown}') holds the control character U+0001"

@@ -13,6 +13,7 @@ import pytest_cheatsheet
 from pytest_cheatsheet.pytest_seam import TerminalRepr, TerminalWriter
 from pytest_cheatsheet.seam import SYBIL_DIRECTORY, DoctestMismatch, DoctestRaised, SybilFailure
 from pytest_cheatsheet.sheet import SheetError
+from pytest_cheatsheet.truncation import shorten
 from pytest_cheatsheet.update import escape_surrogates, want_from_exception
 
 HIDDEN_FROM_TRACEBACKS = (
@@ -79,7 +80,7 @@ def _bounded(text: str | None) -> str | None:
     if text is None:
         return None
     text = escape_surrogates(text)
-    return text if len(text) <= MAX_FAILURE_TEXT else text[: MAX_FAILURE_TEXT - 1] + "…"
+    return shorten(text, MAX_FAILURE_TEXT)
 
 
 def _exception_line(error: BaseException) -> str:

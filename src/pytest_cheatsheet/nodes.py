@@ -46,6 +46,7 @@ from pytest_cheatsheet.summary import (
     RESULTS_PROPERTY,
     UNCHECKED,
 )
+from pytest_cheatsheet.truncation import shorten
 from pytest_cheatsheet.update import UPDATE_PROPERTY, escape_surrogates
 
 
@@ -480,8 +481,7 @@ class BlockItem(pytest.Item):
             first = code[0].strip().split("\n")[0] if code is not None else ""
             if step.parsed.doctest_lineno is not None:
                 first = f">>> {first}"
-            if len(first) > 72:
-                first = first[:71] + "…"
+            first = shorten(first, 72)
             outcome = outcomes.get(step.line, "not run")
             lines.append(f"{marker} line {step.line:<5} {outcome:<8} {escape_surrogates(first)}")
         return "\n".join(lines)

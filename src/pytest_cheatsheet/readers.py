@@ -7,10 +7,10 @@ Each combination runs the reader-defaults block like any other, then gets its ow
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from pytest_cheatsheet.block_names import scan
 from pytest_cheatsheet.directives import READER_DEFAULTS
 from pytest_cheatsheet.seam import ParsedRegion, region_source
 
@@ -53,113 +53,9 @@ def _is_code_in(parsed: ParsedRegion, block: tuple[int, int]) -> bool:
 
 def shadowing(source: str, first_line: int) -> Iterator[tuple[int, str]]:
     """(line, name) where ``source``, whose first line is ``first_line`` of the sheet, binds
-    ``device``, ``dtype`` or ``autocast`` in the sheet's namespace: by assignment, import,
-    ``def`` or ``class`` at the top level, through ``global`` (or ``nonlocal``) in a function,
-    a walrus in a comprehension, ``globals()[...]`` or ``exec`` of a literal string."""
-    if source.isascii() and not any(name in source for name in SHADOWED_NAMES):
-        return  # it cannot name them (a non-ASCII name may normalize to one)
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return  # the block fails when it runs
-    for node, name in _bindings(tree):
-        if name in SHADOWED_NAMES:
-            yield first_line + getattr(node, "lineno", 1) - 1, name
-
-
-_NEW_SCOPES = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.Lambda,
-    ast.ClassDef,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_NAMESPACE_CALLS = ("globals", "vars", "locals")
-
-
-def _bindings(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
-    """(node, name) for every name ``tree`` may bind in the module namespace."""
-    for node in _module_scope(tree):
-        for name in _bound_names(node):
-            yield node, name
-        if isinstance(node, _COMPREHENSIONS):  # a walrus inside binds in the module
-            for inner in _comprehension_scope(node):
-                if isinstance(inner, ast.NamedExpr) and isinstance(inner.target, ast.Name):
-                    yield inner, inner.target.id
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            for name in node.names:
-                yield node, name
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            if _is_namespace_call(node.value) and isinstance(node.slice, ast.Constant):
-                yield node, str(node.slice.value)
-        elif isinstance(node, ast.Call):
-            yield from ((node, name) for name in _names_set_by_call(node))
-
-
-def _comprehension_scope(node: ast.AST) -> Iterator[ast.AST]:
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        inner = stack.pop()
-        yield inner
-        if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(inner))
-
-
-def _is_namespace_call(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in _NAMESPACE_CALLS
-    )
-
-
-def _names_set_by_call(node: ast.Call) -> Iterator[str]:
-    """Names a call binds in the namespace: ``globals().update(dtype=...)``, ``exec("...")``."""
-    func = node.func
-    if isinstance(func, ast.Attribute) and _is_namespace_call(func.value):
-        if func.attr in ("update", "setdefault", "__setitem__"):
-            yield from (keyword.arg for keyword in node.keywords if keyword.arg)
-            for argument in node.args[:1]:
-                if isinstance(argument, ast.Constant):
-                    yield str(argument.value)
-                elif isinstance(argument, ast.Dict):
-                    yield from (
-                        str(key.value) for key in argument.keys if isinstance(key, ast.Constant)
-                    )
-    elif isinstance(func, ast.Name) and func.id == "exec" and node.args:
-        code = node.args[0]
-        if isinstance(code, ast.Constant) and isinstance(code.value, str):
-            try:
-                inner = ast.parse(code.value)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return
-            yield from (name for _, name in _bindings(inner))
-
-
-def _module_scope(tree: ast.AST) -> Iterator[ast.AST]:
-    """The nodes whose bindings land in the module namespace: a function or class is seen by its
-    name, not its body."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        if node is tree or not isinstance(node, _NEW_SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
-
-
-def _bound_names(node: ast.AST) -> Iterator[str]:
-    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-        yield node.id
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        for alias in node.names:
-            yield alias.asname or alias.name.partition(".")[0]
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield node.name
+    ``device``, ``dtype`` or ``autocast`` in the sheet's namespace (see block_names)."""
+    for line, name in scan(source, SHADOWED_NAMES).binds:
+        yield first_line + line - 1, name
 
 
 def shadowing_message(name: str, directive: str = "<!-- cheatsheet: {} -->") -> str:

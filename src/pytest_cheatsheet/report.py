@@ -18,9 +18,10 @@ Schema (version 3; 2 has no claim fields, 1 no ``expected``/``printed`` either),
       ]
     }
 
-``outcome`` is one of passed, failed, skipped, xfailed, xpassed, error; ``reason`` says why an
-example was skipped, expected to fail, or failed (first line of the failure). An example whose
-run did not complete (the session was interrupted, its xdist worker crashed) is an ``error``.
+``outcome`` is one of outcomes.OUTCOMES (passed, failed, skipped, xfailed, xpassed, error,
+unchecked); ``reason`` says why an example was skipped, expected to fail, or failed (first line
+of the failure; at most 500 characters, the last one then ``…``). An example whose run did not
+complete (the session was interrupted, its xdist worker crashed) is an ``error``.
 ``expected`` and ``printed`` are a failed doctest's expected output and what it printed (at most
 2000 characters each, the last one then ``…``), ``null`` otherwise; ``audit`` is there only with
 ``--cheatsheet-audit``. ``claim`` (heading and source hash), ``block`` (its code block's line),
@@ -39,7 +40,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,11 +52,14 @@ from pytest_cheatsheet.summary import (
     outcome_of,
     skip_reason,
 )
+from pytest_cheatsheet.truncation import shorten
 
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
 SCHEMA_VERSION = 3
+# What a reader of the report (the history) needs of each result: the others it may do without.
+REQUIRED_FIELDS = ("sheet", "line", "combination", "outcome", "claim", "block", "sheet_digest")
 MAX_REASON = 500
 OPTIONAL_KEYS = ("audit", "exercised")  # left out of a record where they are None
 INCOMPLETE = "the run of this example did not complete (interrupted, or its worker crashed)"
@@ -101,7 +104,7 @@ class Report:
         item_reason = _reason(report, outcome) if outcome is not None else ""
         if report.when not in ("setup", "call", "teardown"):
             crash = [line for line in report.longreprtext.splitlines() if "crashed" in line]
-            item_reason = (crash[0] if crash else INCOMPLETE)[:MAX_REASON]
+            item_reason = shorten(crash[0] if crash else INCOMPLETE, MAX_REASON)
         item_failure = failure_of(report) if report.when == "call" else None
         examples = example_results(report, outcome or "")
         for index, (line, heading, each, result) in enumerate(examples):
@@ -136,7 +139,7 @@ class Report:
             record.outcome = each
             failure = result if result is not None else item_failure
             record.reason = (
-                str(result["reason"])[:MAX_REASON] if result is not None else item_reason
+                shorten(str(result["reason"]), MAX_REASON) if result is not None else item_reason
             )
             if each == "failed" and failure is not None:
                 record.expected, record.printed = failure.get("expected"), failure.get("printed")
@@ -234,7 +237,7 @@ def _reason(report: pytest.TestReport, outcome: str) -> str:
             reason = _first_line_of_failure(report.longreprtext)
     else:
         reason = ""
-    return reason[:MAX_REASON]
+    return shorten(reason, MAX_REASON)
 
 
 _EXCEPTION_LINE = re.compile(
@@ -256,18 +259,3 @@ def _first_line_of_failure(text: str) -> str:
         if line.startswith("E "):
             return line.removeprefix("E").strip()
     return lines[0] if lines else ""
-
-
-def write_atomically(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding=encoding, newline="") as stream:
-            stream.write(text)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -3,7 +3,6 @@ file order, its blocks, its matrix and its gates."""
 
 from __future__ import annotations
 
-import ast
 import bisect
 import re
 from collections.abc import Iterable, Iterator
@@ -12,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.block_names import scan
 from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
@@ -38,6 +38,7 @@ from pytest_cheatsheet.seam import (
     region_source,
     skip_condition,
 )
+from pytest_cheatsheet.truncation import shorten
 
 __all__ = ["Sheet", "SheetError", "Step", "make_sybil", "parse_sheet"]
 
@@ -56,8 +57,7 @@ class SheetError(Exception):
     def __init__(self, path: Path | str, line: int, message: str) -> None:
         # An object's address differs between processes (xdist workers): leave it out.
         message = _ADDRESS.sub("", message)
-        if len(message) > MAX_MESSAGE:  # Sybil's lexer quotes the rest of the document
-            message = message[: MAX_MESSAGE - 1] + "…"
+        message = shorten(message, MAX_MESSAGE)  # Sybil's lexer quotes the rest of the document
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
@@ -286,34 +286,5 @@ def _used_axes(regions: Iterable[ParsedRegion]) -> frozenset[str]:
     """The axes whose names (``device``, ``dtype``) the sheet's code reads."""
     used = set()
     for source in _sources(regions):
-        if (
-            source.isascii()
-            and "device" not in source
-            and "dtype" not in source
-            and not any(name in source for name in _INDIRECT_READS)
-        ):
-            continue  # no name to find: spare the parse
-        for name in _names_read(source):
-            if name in AXIS_NAMES:
-                used.add(AXIS_NAMES[name])
+        used |= {AXIS_NAMES[name] for name in scan(source, AXIS_NAMES).reads}
     return frozenset(used)
-
-
-# Calls that read a namespace's names without naming them: ``globals()["device"]``.
-_INDIRECT_READS = frozenset({"globals", "locals", "vars", "eval", "exec"})
-
-
-def _names_read(source: str) -> set[str]:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, RecursionError, MemoryError):
-        # A block that does not parse fails when run; a plain word search decides its axes.
-        return set(re.findall(r"(?<![.\w])(device|dtype)\b(?!\s*=[^=])", source))
-    names = {
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
-    if names & _INDIRECT_READS:
-        names |= set(AXIS_NAMES)
-    return names

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from pytest_cheatsheet.outcomes import OUTCOMES
+from pytest_cheatsheet.outcomes import UNCHECKED as UNCHECKED  # nodes.py imports it from here
+
 if TYPE_CHECKING:
     import pytest  # annotations only: `python -m pytest_cheatsheet.compat` needs no pytest
 
@@ -21,13 +24,11 @@ FAILURE_PROPERTY = "cheatsheet_failure"
 # Each example's own result in a block item's call: line, outcome, reason, duration, and a
 # failure's expected and printed output, and with --cheatsheet-audit its audit (see audit.py).
 RESULTS_PROPERTY = "cheatsheet_results"
-OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed", "error")
+# The summary's columns: every outcome; ``unchecked`` only when a run has one.
+COLUMNS = tuple(outcome for outcome in OUTCOMES if outcome != UNCHECKED)
 # The summary's column, with torch defaults on: the code blocks that made a tensor of the
 # combination's dtype on its device.
 EXERCISED = "exercised"
-# An example that ran and did not raise, whose output may vary and was not compared: never
-# verified. Its column shows only when a run has one.
-UNCHECKED = "unchecked"
 
 
 def example_properties(report: pytest.TestReport) -> dict[str, Any] | None:
@@ -177,9 +178,9 @@ class Tally:
         if not self.counts:
             return []
         width = max(len("combination"), *(len(name) for name in self.counts))
-        outcomes: tuple[str, ...] = OUTCOMES
+        outcomes: tuple[str, ...] = COLUMNS
         if any(counts[UNCHECKED] for counts in self.counts.values()):
-            outcomes = (*OUTCOMES, UNCHECKED)
+            outcomes = (*COLUMNS, UNCHECKED)
         header = f"{'combination':<{width}}  " + "  ".join(f"{o:>7}" for o in outcomes)
         exercised = self.exercised_by_combination()
         if exercised:

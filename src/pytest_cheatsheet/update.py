@@ -19,7 +19,6 @@ import doctest
 import os
 import re
 import stat
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -28,12 +27,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet.atomic_write import write_atomically
 from pytest_cheatsheet.fences import is_fence_line
+from pytest_cheatsheet.truncation import shorten
 
 UPDATE_PROPERTY = "cheatsheet_update"
 BOM = "\ufeff"
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 LOCK_TIMEOUT = 60.0  # seconds another update run may hold a folder's lock
+SHOWN = 60  # characters of a refused output line its message shows
 
 _LINE_BREAKS = {"\x85", "\u2028", "\u2029"}  # str.splitlines() splits there too (Sybil does)
 # A line Sybil's reST lexers may read as a directive (``.. skip: next``, ``.. skip``,
@@ -225,7 +227,7 @@ def _refusal(prefix: str, new_want: str, in_comment: bool) -> str:
     """Why ``new_want`` cannot be written after ``prefix`` and read back as the same output."""
     new_lines = _lines(new_want)
     for number, text in enumerate(new_lines, 1):
-        where = f"output line {number} ({text[:60]!r})"
+        where = f"output line {number} ({shorten(text, SHOWN)!r})"
         bad = [c for c in text if (unicodedata.category(c) == "Cc" and c != "\t")]
         bad += [c for c in text if c in _LINE_BREAKS]
         if bad:
@@ -253,7 +255,7 @@ def _format_refusal(path: str, text: str, line: int, new_want: str) -> str:
         return ""
     new_lines = _lines(new_want)
     for number, line_text in enumerate(new_lines, 1):
-        where = f"output line {number} ({line_text[:60]!r})"
+        where = f"output line {number} ({shorten(line_text, SHOWN)!r})"
         if _REST_DIRECTIVE.match(line_text):
             return f"{where} would be read back as a reST directive"
         if suffix == ".py" and _PYTHON_DIRECTIVE.match(line_text):
@@ -265,7 +267,7 @@ def _format_refusal(path: str, text: str, line: int, new_want: str) -> str:
         return "the example is not in a docstring this update can find; not updating it"
     prefix, quote = literal
     for number, line_text in enumerate(new_lines, 1):
-        where = f"output line {number} ({line_text[:60]!r})"
+        where = f"output line {number} ({shorten(line_text, SHOWN)!r})"
         if quote in line_text:
             return f"{where} holds {quote}, which would close the docstring"
         if "r" not in prefix.lower() and "\\" in line_text:
@@ -409,27 +411,14 @@ def _check_replaceable(real: Path, status: os.stat_result) -> None:
 
 
 def _replace(real: Path, raw: bytes, data: bytes, status: os.stat_result) -> None:
-    """Write ``data`` to a temporary file beside ``real`` with its mode (and owner, where we
-    may), check that ``real`` still holds ``raw``, then rename the temporary file over it."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(status.st_mode))
-        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (
-            os.stat(temporary).st_uid,
-            os.stat(temporary).st_gid,
-        ):
-            with contextlib.suppress(OSError):
-                os.chown(temporary, status.st_uid, status.st_gid)
+    """Replace ``real`` by ``data`` atomically, unless it no longer holds ``raw`` (another
+    update run wrote it meanwhile)."""
+
+    def unchanged() -> None:
         if real.read_bytes() != raw or os.stat(real).st_ino != status.st_ino:
             raise UpdateError("changed while it was being updated; not updating it")
-        os.replace(temporary, real)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(real, data, before_replace=unchanged)
 
 
 @contextlib.contextmanager

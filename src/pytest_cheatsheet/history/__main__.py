@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_cheatsheet.atomic_write import write_atomically
 from pytest_cheatsheet.history.records import (
-    FAILING,
     CompatError,
     Record,
     changes,
@@ -19,7 +18,7 @@ from pytest_cheatsheet.history.records import (
     record_report,
 )
 from pytest_cheatsheet.history.render import LANGUAGES, Page, render, run_name
-from pytest_cheatsheet.report import write_atomically
+from pytest_cheatsheet.outcomes import FAILING
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,21 +61,11 @@ def _render(arguments: argparse.Namespace, history: Sequence[Record] | None = No
     text = render(history, arguments.output, arguments.root, arguments.language, arguments.history)
     path = arguments.output
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        _write(path, text)
+        write_atomically(path, text.encode("utf-8"))
         print(f"wrote {path}: {len(history)} runs")
     else:
         print(f"{path} unchanged")
     return 0
-
-
-def _write(path: Path, text: str) -> None:
-    """Atomically; a new file gets the usual permissions (the temporary file's are 0600)."""
-    new = not path.exists()
-    write_atomically(path, text)
-    if new:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(path, 0o666 & ~umask)
 
 
 def _record(arguments: argparse.Namespace) -> int:
@@ -88,7 +77,7 @@ def _record(arguments: argparse.Namespace) -> int:
     new = recorded.record
     path = arguments.history / new.filename
     if recorded.action != "unchanged":
-        _write(path, new.to_text())
+        write_atomically(path, new.to_text().encode("utf-8"))
     print(f"{path}: {recorded.action}")
     history = sorted(
         [r for r in history if r.filename != new.filename] + [new], key=Record.sort_key

@@ -14,6 +14,8 @@ import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from pytest_cheatsheet.truncation import shorten
+
 if TYPE_CHECKING:
     from pytest_cheatsheet.sheet import Sheet
 
@@ -66,15 +68,4 @@ def _sentence_before(lines: list[str], line: int) -> str:
         number -= 1
     if not paragraph or paragraph[0].startswith(_NOT_PROSE):
         return ""
-    return shorten(" ".join(paragraph), MAX_GATE_TEXT)
-
-
-def shorten(text: str, limit: int) -> str:
-    """At most ``limit`` characters, ``…`` last where cut, never cut inside a code span."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if cut.count("`") % 2:  # inside a code span: cut before it opens
-        cut = cut[: cut.rindex("`")]
-    return cut.rstrip() + "…"
+    return shorten(" ".join(paragraph), MAX_GATE_TEXT, markdown=True)

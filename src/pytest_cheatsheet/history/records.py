@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_cheatsheet import outcomes
 from pytest_cheatsheet.history.claims import text_digest
+from pytest_cheatsheet.outcomes import FAILING
+from pytest_cheatsheet.report import REQUIRED_FIELDS, SCHEMA_VERSION
 
-REPORT_SCHEMA = 3
 HISTORY_SCHEMAS = (1, 2)  # 1: no sheet digests, the gate's sentence named "sentence"
 HISTORY_SCHEMA = 2
-# "unchecked": ran and did not raise, its output not compared (may vary): never verified.
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "unchecked")
-FAILING = frozenset({"failed", "error"})
+# A claim's outcomes in the order the history lists them: passed, then failing, then the rest.
+OUTCOMES = tuple(sorted(outcomes.OUTCOMES, key=lambda o: (o != "passed", o not in FAILING)))
 PACKAGES = ("torch", "numpy", "python")  # what a run's versions are compared by
 _LABEL = re.compile(r"^[a-z][a-z0-9]*-\d+(\.\d+)*(-[a-z0-9.]+)*$")
-_RESULT_FIELDS = ("sheet", "line", "combination", "outcome", "claim", "block", "sheet_digest")
 
 
 class CompatError(ValueError):
@@ -49,9 +49,9 @@ def load_report(path: Path, root: Path) -> dict[str, Any]:
     """A schema 3 report whose sheets are as they were when it ran; else a one-line refusal."""
     document = read_json(path, "JSON report")
     schema = document.get("schema")
-    if schema != REPORT_SCHEMA:
+    if schema != SCHEMA_VERSION:
         raise CompatError(
-            f"{path}: report schema {schema!r}; this version records schema {REPORT_SCHEMA} "
+            f"{path}: report schema {schema!r}; this version records schema {SCHEMA_VERSION} "
             "(its results carry their claims): run the sheets again with this plugin"
         )
     versions = document.get("versions")
@@ -74,7 +74,7 @@ def load_report(path: Path, root: Path) -> dict[str, Any]:
         raise CompatError(f"{path}: the report has no results ({json.dumps(results)}): no run")
     digests: dict[str, set[str]] = defaultdict(set)
     for index, result in enumerate(results):
-        missing = [k for k in _RESULT_FIELDS if not isinstance(result, dict) or k not in result]
+        missing = [k for k in REQUIRED_FIELDS if not isinstance(result, dict) or k not in result]
         if missing:
             raise CompatError(f"{path}: result {index} lacks {', '.join(missing)}")
         if result["outcome"] not in OUTCOMES:

@@ -11,9 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_cheatsheet.history.claims import shorten
 from pytest_cheatsheet.history.records import (
-    FAILING,
     OUTCOMES,
     Change,
     CompatError,
@@ -22,6 +20,8 @@ from pytest_cheatsheet.history.records import (
     previous_run,
     state,
 )
+from pytest_cheatsheet.outcomes import FAILING
+from pytest_cheatsheet.truncation import shorten
 
 SYMBOLS = {
     "passed": "✅",
@@ -33,7 +33,8 @@ SYMBOLS = {
     "unchecked": "🔘",
 }
 NAMES = {"torch": "torch", "numpy": "NumPy", "python": "Python"}
-MAX_TEXT = 100
+MAX_HEADING = 60  # characters of a claim's heading shown
+MAX_REASON = 300  # characters of a reason shown
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "# Compatibility of the sheets' claims",
@@ -133,14 +134,14 @@ class Page:
         return f"[{Path(claim['sheet']).name}:{line}]({target}?plain=1#L{line})"
 
     def section(self, claim: Mapping[str, Any]) -> str:
-        text = escape(shorten(claim["heading"], 60)) or "—"
+        text = escape(shorten(claim["heading"], MAX_HEADING, markdown=True)) or "—"
         if claim["gate"]:
             text += f"<br>`{escape(claim['gate'])}`"
         return text
 
     def reason(self, text: str) -> str:
         """A reason said once under its page, referred to by number."""
-        text = shorten(text, 300)
+        text = shorten(text, MAX_REASON, markdown=True)
         if text not in self.reasons:
             self.reasons[text] = len(self.reasons) + 1
         return f"[{self.reasons[text]}]"
@@ -237,7 +238,9 @@ class Page:
             claims = [change.claim for change in changes_]
             headings = list(dict.fromkeys(claim["heading"] for claim in claims))
             text = f"- {self.link(claims[0])}{self.more(claims)} "
-            text += escape(shorten(headings[0], 60)) + (" …" if len(headings) > 1 else "")
+            text += escape(shorten(headings[0], 60, markdown=True)) + (
+                " …" if len(headings) > 1 else ""
+            )
             text += f": {before} → {after}" + (f" (`{escape(gate)}`)" if gate else "")
             fails = any(g["outcome"] in FAILING for g in (changes_[0].new or {}).get("results", []))
             ranked.append(((not fails, bool(gate)), text))
