@@ -48,7 +48,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         ("", *(module.rpartition(".")[2] for module in CORE)),
         ("seam", "pytest_seam"),
-        ("output_checker", "readers", "regions", "sheet"),
+        ("output_checker", "reader_defaults", "regions", "sheet"),
         ("runner",),
         (
             "settings",

@@ -25,7 +25,7 @@ from pytest_cheatsheet.directives import (
 from pytest_cheatsheet.doctest_markers import marker_gates
 from pytest_cheatsheet.fences import fenced_blocks
 from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
-from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
+from pytest_cheatsheet.reader_defaults import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.regions import live_code_blocks, live_directive_comments, live_regions
 from pytest_cheatsheet.seam import (
     ENCODING,

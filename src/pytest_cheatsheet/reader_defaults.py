@@ -17,10 +17,6 @@ from pytest_cheatsheet.seam import ParsedRegion, region_source
 SHADOWED_NAMES = ("device", "dtype", "autocast")
 
 
-class CheatsheetWarning(UserWarning):
-    """A sheet that runs but does not verify what it seems to (filter it by this class)."""
-
-
 def reader_defaults_blocks(
     marks: Iterable[tuple[int, int]],
     blocks: Sequence[tuple[int, int]],
