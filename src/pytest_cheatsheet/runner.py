@@ -140,7 +140,7 @@ class CombinationRunner:
     def start(self) -> None:
         """Capture global state, seed, and open a fresh namespace."""
         # Objects alive now are not this run's garbage: freezing them makes the collection in
-        # finish() cost what the run allocated, not all of torch (0.1-0.3 s a combination).
+        # finish() cost what the run allocated, not all of torch.
         self._froze_gc = gc.get_freeze_count() == 0
         if self._froze_gc:
             gc.freeze()
