@@ -271,7 +271,7 @@ class CombinationRunner:
     ) -> Iterator[None]:
         """An item's turn to run steps: between two items other code may have drawn from or
         reseeded the random streams (pytest-randomly reseeds before every item), so this run's
-        own streams are put back first and kept after (once an item: it costs 0.1 ms), unless
+        own streams are put back first and kept after (once an item), unless
         the item's own fixtures changed them (``fixture_random``): a project's seeding fixture
         wins. ``doctest_names`` (``doctest_namespace``) are bound where the sheet has not bound
         them itself."""
