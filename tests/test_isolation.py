@@ -339,9 +339,13 @@ def test_process_settings_and_replaced_attributes_do_not_outlive_the_sheet(
     os.umask(umask)
     sheets.pytester.makeconftest(
         f"""
-        import builtins
+        import builtins, signal
         builtins.probe_tzname = {time.tzname!r}
         builtins.probe_umask = {umask!r}
+        # The handlers the sheets must find again, whatever the process had before (an xdist
+        # worker's may differ): the first sheet changes them, the second checks they are back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         """
     )
     result = sheets.run("--cheatsheet-devices=cpu")

@@ -7,6 +7,7 @@ import inside a function to dodge a cycle is still a cycle.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,7 +49,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for names in (
         ("", *(module.rpartition(".")[2] for module in CORE)),
         ("seam", "pytest_seam"),
-        ("output_checker", "readers", "regions", "sheet"),
+        ("output_checker", "reader_defaults", "regions", "sheet"),
         ("runner",),
         (
             "settings",
@@ -210,3 +211,14 @@ def test_every_module_opens_with_a_docstring() -> None:
         if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
     }
     assert not missing
+
+
+def test_only_the_seam_reads_what_a_sybil_region_holds() -> None:
+    # A region's parsed value, lexemes and evaluator are Sybil's layout: the seam turns them into
+    # ParsedRegion's fields (doctest_lineno, checks_output, runs_code, text).
+    readers = {
+        module
+        for module, path in MODULES.items()
+        if re.search(r"\bregion\.(parsed|lexemes|evaluator)\b", path.read_text(encoding="utf-8"))
+    }
+    assert readers <= SYBIL_SEAMS

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SheetWriter
-from pytest_cheatsheet.readers import shadowing
+from pytest_cheatsheet.reader_defaults import shadowing
 
 READER_SHEET = """
     # dtypes
@@ -88,7 +88,7 @@ def test_a_sheet_that_assigns_dtype_outside_reader_defaults_is_warned_at_that_li
         ```
         """,
     )
-    result = sheets.run("-W", "default::pytest_cheatsheet.readers.CheatsheetWarning")
+    result = sheets.run("-W", "default::pytest_cheatsheet.CheatsheetWarning")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
         [
@@ -101,7 +101,7 @@ def test_a_sheet_that_assigns_dtype_outside_reader_defaults_is_warned_at_that_li
 
 def test_the_shadowing_warning_can_be_made_an_error_by_its_class(sheets: SheetWriter) -> None:
     sheets.write("shadow.md", "```python\n>>> dtype = 1\n>>> dtype\n1\n```\n")
-    result = sheets.run("-W", "error::pytest_cheatsheet.readers.CheatsheetWarning")
+    result = sheets.run("-W", "error::pytest_cheatsheet.CheatsheetWarning")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*CheatsheetWarning: cheatsheet/shadow.md:2: assigns 'dtype'*"])
 

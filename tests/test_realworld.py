@@ -38,7 +38,7 @@ ARGUMENTS = {
     "plugin": [
         "--cheatsheet-devices=cpu",
         "-W",
-        "default::pytest_cheatsheet.readers.CheatsheetWarning",
+        "default::pytest_cheatsheet.CheatsheetWarning",
     ],
 }
 _NODE_ID = re.compile(r"^md/(?P<file>.+?\.md)::(?:[^:]+::)?line:(?P<line>\d+)(?:,column:\d+)?$")

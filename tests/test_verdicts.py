@@ -505,9 +505,7 @@ def test_rebinding_a_combination_name_indirectly_warns_at_collection(
         f"```python\n{body}```\n\n```python\n>>> str(dtype)\n'torch.float32'\n```\n",
         encoding="utf-8",
     )
-    result = pytester.runpytest(
-        "cheatsheet", "-W", "error::pytest_cheatsheet.readers.CheatsheetWarning"
-    )
+    result = pytester.runpytest("cheatsheet", "-W", "error::pytest_cheatsheet.CheatsheetWarning")
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*CheatsheetWarning*cheatsheet/rebind.md:*"])
 

@@ -331,7 +331,7 @@ _WATCHED_PACKAGES = ("torch.", "numpy.")
 def _capture_submodules() -> list[tuple[ModuleType, dict[str, Any]]]:
     """Each public submodule of torch and NumPy imported so far (``torch.nn.functional``,
     ``numpy.fft``; not ``torch._dynamo``, whose globals torch itself changes), with a copy of
-    its attributes: a copy, compared by identity, is what keeps this cheap (about 1 ms)."""
+    its attributes: a copy, compared by identity, is what keeps this cheap."""
     return [
         (module, module.__dict__.copy())
         for name, module in list(sys.modules.items())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pytest_cheatsheet import CheatsheetWarning
 from pytest_cheatsheet.checker import CheckContext
 from pytest_cheatsheet.failures import HIDDEN_FROM_TRACEBACKS, ExampleFailure, failure_data
 from pytest_cheatsheet.formats import format_of
@@ -34,7 +35,6 @@ from pytest_cheatsheet.pytest_seam import (
     request_fixtures,
     skip_at_item,
 )
-from pytest_cheatsheet.readers import CheatsheetWarning
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
 from pytest_cheatsheet.seam import SybilFailure, may_vary, region_source
 from pytest_cheatsheet.seeding import fingerprint, streams_left_by
@@ -145,12 +145,12 @@ def keep_combinations_in_file_order(items: list[pytest.Item]) -> None:
     groups: dict[pytest.Item | pytest.Collector, list[pytest.Item]] = {}
     for item in items:
         groups.setdefault(
-            item.combination_collector if isinstance(item, BlockItem) else item, []
+            item.combination_collector if isinstance(item, ExamplesItem) else item, []
         ).append(item)
     ordered = []
     for group in groups.values():
         if len(group) > 1:
-            group.sort(key=lambda item: item.step.index if isinstance(item, BlockItem) else 0)
+            group.sort(key=lambda item: item.step.index if isinstance(item, ExamplesItem) else 0)
         ordered.extend(group)
     items[:] = ordered
 
@@ -203,7 +203,7 @@ class CombinationCollector(pytest.Collector):
             namespace=namespace, combination=self.combination, sheet=self.sheet
         )
 
-    def collect(self) -> Iterator[BlockItem]:
+    def collect(self) -> Iterator[ExamplesItem]:
         groups: list[tuple[Step, ...]]
         if self.config.stash[SETTINGS].items == "example":
             groups = [(step,) for step in self.sheet.examples]
@@ -211,7 +211,7 @@ class CombinationCollector(pytest.Collector):
             groups = self.sheet.blocks
         self.runner.item_starts = frozenset(steps[0].index for steps in groups)
         for steps in groups:
-            yield BlockItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
+            yield ExamplesItem.from_parent(self, name=f"line:{steps[0].line}", steps=steps)
 
     def setup(self) -> None:
         device = self.combination.target_device
@@ -232,9 +232,9 @@ class CombinationCollector(pytest.Collector):
         self.runner.finish()
 
 
-class BlockItem(pytest.Item):
-    """One code block of a sheet in one combination: its examples run in order, each with an
-    outcome of its own in the report (with ``cheatsheet_items = example``, one example)."""
+class ExamplesItem(pytest.Item):
+    """The examples of one code block (with ``cheatsheet_items = example``, one example) in one
+    combination: they run in order, each with an outcome of its own in the report."""
 
     obj: Any = None  # as pytest's DoctestItem: a fixture lookup error's report reads it
     gate_skip: GateSkip | None = None

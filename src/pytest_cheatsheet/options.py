@@ -196,7 +196,9 @@ DEFAULTS = {"devices": "cpu cuda", "dtypes": "float32", "autocast": "off"}
 
 def add_options(parser: pytest.Parser) -> None:
     """The plugin's ini options and command-line options."""
-    group = parser.getgroup("cheatsheet", "Markdown cheat-sheets across devices and dtypes")
+    group = parser.getgroup(
+        "cheatsheet", "documentation examples across devices, dtypes and autocast"
+    )
 
     def lines(name: str, help: str, default: list[str] | None = None) -> None:
         parser.addini(name, help, type="linelist", default=default or [])

@@ -140,7 +140,7 @@ class CombinationRunner:
     def start(self) -> None:
         """Capture global state, seed, and open a fresh namespace."""
         # Objects alive now are not this run's garbage: freezing them makes the collection in
-        # finish() cost what the run allocated, not all of torch (0.1-0.3 s a combination).
+        # finish() cost what the run allocated, not all of torch.
         self._froze_gc = gc.get_freeze_count() == 0
         if self._froze_gc:
             gc.freeze()
@@ -271,7 +271,7 @@ class CombinationRunner:
     ) -> Iterator[None]:
         """An item's turn to run steps: between two items other code may have drawn from or
         reseeded the random streams (pytest-randomly reseeds before every item), so this run's
-        own streams are put back first and kept after (once an item: it costs 0.1 ms), unless
+        own streams are put back first and kept after (once an item), unless
         the item's own fixtures changed them (``fixture_random``): a project's seeding fixture
         wins. ``doctest_names`` (``doctest_namespace``) are bound where the sheet has not bound
         them itself."""

@@ -545,6 +545,7 @@ class ParsedRegion:
     doctest_lineno: int | None  # a doctest's line within its block, else None
     checks_output: bool = False  # a doctest with an expected output or exception
     runs_code: bool = False  # code, a doctest, or a block Sybil could not parse
+    text: str = ""  # a doctest's source, a block's code, else the parsed value as text
 
 
 class ParseError(ValueError):
@@ -647,6 +648,7 @@ class FoundRegions:
                     and (bool(region.parsed.want) or region.parsed.exc_msg is not None),
                     # A block Sybil could not parse has its error as its parsed value.
                     runs_code=isinstance(region.parsed, (str, doctest.Example, Exception)),
+                    text=region.parsed.source if is_doctest else str(region.parsed),
                 )
             )
         return parsed

@@ -15,6 +15,7 @@ from pytest_cheatsheet.block_names import scan
 from pytest_cheatsheet.checker import ToleranceOverride
 from pytest_cheatsheet.directives import (
     DIRECTIVE_NAME,
+    READER_DEFAULTS,
     BlockTolerance,
     DirectiveError,
     Gate,
@@ -25,7 +26,7 @@ from pytest_cheatsheet.directives import (
 from pytest_cheatsheet.doctest_markers import marker_gates
 from pytest_cheatsheet.fences import fenced_blocks
 from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
-from pytest_cheatsheet.readers import reader_defaults_blocks, shadowing_warnings
+from pytest_cheatsheet.reader_defaults import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.regions import live_code_blocks, live_directive_comments, live_regions
 from pytest_cheatsheet.seam import (
     ENCODING,
@@ -144,8 +145,8 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
     if python_module:
         for span, gates in marker_gates(text, blocks).items():
             gates_by_block[span] = (*gates_by_block.get(span, ()), *gates)
-    marks = [(position, d.line) for position, d in directives if isinstance(d, ReaderDefaults)]
-    reader_blocks, rebinding, errors = reader_defaults_blocks(marks, blocks, regions)
+    marked = _by_next_block(directives, blocks, path, ReaderDefaults)
+    reader_blocks, rebinding, errors = reader_defaults_blocks(marked, regions)
     if errors:
         raise SheetError(path, *errors[0])
     tolerances = _by_next_block(directives, blocks, path, BlockTolerance)
@@ -232,14 +233,21 @@ def _matrix_directive(
 def _by_next_block(
     directives: list[tuple[int, Any]], blocks: list[tuple[int, int]], path: Path, kind: type[Any]
 ) -> dict[tuple[int, int], tuple[Any, ...]]:
-    """The directives of ``kind`` (gates, tolerances) by the code block that follows each."""
+    """The directives of ``kind`` (gates, tolerances, reader-defaults marks) by the code block
+    that follows each."""
     found: dict[tuple[int, int], tuple[Any, ...]] = {}
     for position, directive in directives:
         if not isinstance(directive, kind):
             continue
         following = next((block for block in blocks if block[0] > position), None)
         if following is None:
-            what = f"{directive.kind} gate" if kind is Gate else "tolerance directive"
+            what = (
+                f"{directive.kind} gate"
+                if isinstance(directive, Gate)
+                else "tolerance directive"
+                if isinstance(directive, BlockTolerance)
+                else READER_DEFAULTS
+            )
             raise SheetError(path, directive.line, f"{what} is followed by no Python code block")
         if kind is BlockTolerance and following in found:
             raise SheetError(path, directive.line, "a second tolerance directive for one block")

@@ -43,8 +43,8 @@ def claims_of(sheet: Sheet) -> dict[int, dict[str, Any]]:
         first = group[0]
         block = sheet.text.count("\n", 0, first.block[0]) + 1 if first.block else first.line
         for step in group:
-            source = getattr(step.region.parsed, "source", step.region.parsed)
-            base = f"{step.heading}|{hashlib.sha1(str(source).encode('utf-8')).hexdigest()[:10]}"
+            source = step.parsed.text
+            base = f"{step.heading}|{hashlib.sha1(source.encode('utf-8')).hexdigest()[:10]}"
             seen[base] += 1
             claims[step.line] = {
                 "claim": base if seen[base] == 1 else f"{base}|{seen[base]}",

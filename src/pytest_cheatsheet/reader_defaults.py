@@ -7,40 +7,30 @@ Each combination runs the reader-defaults block like any other, then gets its ow
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pytest_cheatsheet.block_names import scan
-from pytest_cheatsheet.directives import READER_DEFAULTS
+from pytest_cheatsheet.directives import READER_DEFAULTS, ReaderDefaults
 from pytest_cheatsheet.seam import ParsedRegion, region_source
 
 SHADOWED_NAMES = ("device", "dtype", "autocast")
 
 
-class CheatsheetWarning(UserWarning):
-    """A sheet that runs but does not verify what it seems to (filter it by this class)."""
-
-
 def reader_defaults_blocks(
-    marks: Iterable[tuple[int, int]],
-    blocks: Sequence[tuple[int, int]],
+    marked: Mapping[tuple[int, int], Sequence[ReaderDefaults]],
     regions: Sequence[ParsedRegion],
 ) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, str]]]:
-    """The blocks after each reader-defaults mark (position, line): their spans, the index in
-    ``regions`` of each block's last code region (after it runs, the combination's names are
-    bound again), and (line, message) for a mark that has no Python block after it."""
+    """The blocks that reader-defaults marks precede (``marked``: each block's marks): their
+    spans, the index in ``regions`` of each block's last code region (after it runs, the
+    combination's names are bound again), and (line, message) for a block without Python code."""
     spans = []
     last_regions = []
     errors = []
-    for position, line in marks:
-        block = next((block for block in blocks if block[0] > position), None)
-        inside = (
-            []
-            if block is None
-            else [index for index, r in enumerate(regions) if _is_code_in(r, block)]
-        )
-        if block is None or not inside:
-            errors.append((line, f"{READER_DEFAULTS} is followed by no Python code block"))
+    for block, marks in marked.items():
+        inside = [index for index, r in enumerate(regions) if _is_code_in(r, block)]
+        if not inside:
+            errors.append((marks[0].line, f"{READER_DEFAULTS} is followed by no Python code block"))
             continue
         spans.append(block)
         last_regions.append(inside[-1])
