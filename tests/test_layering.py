@@ -41,6 +41,7 @@ CORE = {
         "atomic_write",
         "truncation",
         "block_names",
+        "literals",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.
