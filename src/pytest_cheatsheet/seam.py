@@ -154,6 +154,13 @@ class DoctestRaised(SybilFailure, doctest.UnexpectedException):  # type: ignore[
 # -- evaluators: Sybil's protocol, a callable on an example; the run's context is its document --
 
 
+def failure_text(error: BaseException) -> str | None:
+    """What a Sybil failure says (a doctest's mismatch, an evaluator's returned message); None
+    for any other exception."""
+    # SybilFailure.result is the text Sybil reports for the example.
+    return error.result if isinstance(error, SybilFailure) else None
+
+
 class RunDocument(Document):
     """A sheet's Sybil document for one run: its namespace and evaluator stack (the skip state),
     the names a cleared namespace keeps (the combination's), and the output checker of the
