@@ -41,6 +41,7 @@ CORE = {
         "atomic_write",
         "truncation",
         "block_names",
+        "literals",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.
@@ -222,3 +223,13 @@ def test_only_the_seam_reads_what_a_sybil_region_holds() -> None:
         if re.search(r"\bregion\.(parsed|lexemes|evaluator)\b", path.read_text(encoding="utf-8"))
     }
     assert readers <= SYBIL_SEAMS
+
+
+@pytest.mark.parametrize("name", ["SybilFailure", "LexingException", "Document"])
+def test_sybils_failure_and_document_types_stay_in_the_seam(name: str) -> None:
+    users = {
+        module
+        for module, path in MODULES.items()
+        if re.search(rf"\b{name}\b", path.read_text(encoding="utf-8"))
+    }
+    assert users <= SYBIL_SEAMS

@@ -705,7 +705,7 @@ def test_lines_of_a_docstring_with_escapes_map_to_the_source_and_update_writes_t
 def test_literal_positions_place_each_character_of_a_docstring_where_its_source_stands(
     body: str, value: str, expected: list[int] | None
 ) -> None:
-    from pytest_cheatsheet.seam import literal_positions
+    from pytest_cheatsheet.literals import literal_positions
 
     source = f'x = 1\n"""{body}"""\n'
     with warnings.catch_warnings():

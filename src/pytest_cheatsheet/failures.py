@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest_cheatsheet
 from pytest_cheatsheet.pytest_seam import TerminalRepr, TerminalWriter
-from pytest_cheatsheet.seam import SYBIL_DIRECTORY, DoctestMismatch, DoctestRaised, SybilFailure
+from pytest_cheatsheet.seam import SYBIL_DIRECTORY, DoctestMismatch, DoctestRaised, failure_text
 from pytest_cheatsheet.sheet import SheetError
 from pytest_cheatsheet.truncation import shorten
 from pytest_cheatsheet.update import escape_surrogates, want_from_exception
@@ -61,8 +61,8 @@ def failure_data(error: BaseException) -> dict[str, Any]:
         reason = _exception_line(error.error)
         expected = error.doctest_example.want
         printed = want_from_exception((type(error.error), error.error))
-    elif isinstance(error, SybilFailure):
-        reason = next((line for line in error.result.splitlines() if line.strip()), "")
+    elif (text := failure_text(error)) is not None:
+        reason = next((line for line in text.splitlines() if line.strip()), "")
     elif isinstance(error, SheetError):
         reason = error.message
     else:

@@ -36,7 +36,7 @@ from pytest_cheatsheet.pytest_seam import (
     skip_at_item,
 )
 from pytest_cheatsheet.runner import STOPS, CombinationRunner
-from pytest_cheatsheet.seam import SybilFailure, may_vary, region_source
+from pytest_cheatsheet.seam import failure_text, may_vary, region_source
 from pytest_cheatsheet.seeding import fingerprint, streams_left_by
 from pytest_cheatsheet.settings import SETTINGS
 from pytest_cheatsheet.sheet import Sheet, SheetError, Step, parse_sheet
@@ -434,11 +434,9 @@ class ExamplesItem(pytest.Item):
         if block and isinstance(failure, (ExceptionRepr, ExampleFailure)):
             failure.addsection(f"the examples of this block ({len(self.steps)})", block)
             for step, error in self.failures[1:]:
-                details = (
-                    error.result
-                    if isinstance(error, SybilFailure)
-                    else failure_data(error)["reason"]
-                )
+                details = failure_text(error)
+                if details is None:
+                    details = failure_data(error)["reason"]
                 failure.addsection(
                     f"{self._location(step.line)} [{self.combination_collector.name}]: failed too",
                     escape_surrogates(details).rstrip("\n"),
@@ -449,8 +447,9 @@ class ExamplesItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         where = f"{self._location()} [{self.combination_collector.name}]"
-        if isinstance(excinfo.value, SybilFailure):
-            details = escape_surrogates(excinfo.value.result)  # xdist sends it as UTF-8
+        text = failure_text(excinfo.value)
+        if text is not None:
+            details = escape_surrogates(text)  # xdist sends it as UTF-8
             return ExampleFailure(where, "doctest output differs", details)
         if isinstance(excinfo.value, SheetError):
             location = self._location(excinfo.value.line)
