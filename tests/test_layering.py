@@ -42,6 +42,7 @@ CORE = {
         "truncation",
         "block_names",
         "literals",
+        "lines",
     )
 }
 # Every module's layer, lowest first: a module imports only modules of its own layer or below.

@@ -174,6 +174,7 @@ class CombinationCollector(pytest.Collector):
         super().__init__(**kwargs)
         self.sheet = sheet
         self.combination = combination
+        self.fixture_closures: dict[Any, Any] = {}  # what its items request, found once
         self.torch_defaults = torch_defaults
         self.collapsed = collapsed  # notes on the axes that run once: the code never reads them
         self.written_combination = written_combination or combination
@@ -276,7 +277,9 @@ class ExamplesItem(pytest.Item):
                 },
             )
         )
-        self.requests_fixtures = request_fixtures(self, self.config.stash[SETTINGS].fixtures)
+        self.requests_fixtures, self.runs_foreign_fixtures = request_fixtures(
+            self, self.config.stash[SETTINGS].fixtures, parent.fixture_closures
+        )
         versions = parent.runner.versions
         if not device_is_available(parent.combination.target_device):
             return  # the device skip says more than a gate would
@@ -303,10 +306,11 @@ class ExamplesItem(pytest.Item):
         if self.gate_skip is not None:
             raise self.gate_skip
         if self.requests_fixtures:
-            before = fingerprint()
+            # Only a fixture not pytest's own (a project's seeding fixture) may draw or reseed.
+            before = fingerprint() if self.runs_foreign_fixtures else None
             self.fixture_values = fixture_values(self, self.config.stash[SETTINGS].fixtures)
             self.doctest_names = doctest_globals(self)
-            self.fixture_random = streams_left_by(before)
+            self.fixture_random = streams_left_by(before) if before is not None else None
 
     def _fresh_fixture_values(self) -> Mapping[str, Any]:
         """New function-scoped fixture values, the item's own from now on (see runner.run)."""

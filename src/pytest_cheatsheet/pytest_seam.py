@@ -26,16 +26,47 @@ from _pytest.pathlib import import_path
 __all__ = ["ExceptionRepr", "TerminalRepr", "TerminalWriter", "Traceback"]  # pytest's, re-exported
 
 
-def request_fixtures(item: pytest.Item, names: Sequence[str]) -> bool:
+def request_fixtures(
+    item: pytest.Item, names: Sequence[str], closures: dict[Any, Any] | None = None
+) -> tuple[bool, bool]:
     """Make ``item`` request ``names`` (and what they depend on) as a test function would, with
     the autouse fixtures that apply where it is (a conftest's, as for a test) and, with pytest's
-    doctest plugin on, ``doctest_namespace``. Return whether it requests anything."""
+    doctest plugin on, ``doctest_namespace``. Return whether it requests anything, and whether
+    a fixture not pytest's own (a project's or another plugin's) is among them. ``closures``
+    keeps what was found for the items of one parent, which share their fixtures."""
+    key = (item.parent.nodeid if item.parent is not None else "", tuple(names))
+    found = closures.get(key) if closures is not None else None
+    if found is None:
+        found = _closure(item, names)
+        if closures is not None:
+            closures[key] = found
+    wanted, names_closure, name2fixturedefs = found
+    if not wanted:
+        return False, False
+    item._fixtureinfo = FuncFixtureInfo(  # type: ignore[attr-defined]
+        argnames=tuple(names),
+        initialnames=wanted,
+        names_closure=list(names_closure),
+        name2fixturedefs=dict(name2fixturedefs),
+    )
+    item.fixturenames = item._fixtureinfo.names_closure  # type: ignore[attr-defined]
+    renew_request(item)
+    foreign = any(
+        not getattr(definition.func, "__module__", "").startswith("_pytest.")
+        for definitions in name2fixturedefs.values()
+        for definition in definitions
+    )
+    return True, foreign
+
+
+def _closure(item: pytest.Item, names: Sequence[str]) -> tuple[Any, ...]:
+    """What ``item`` requests: its initial names, their closure and their definitions."""
     manager: Any = item.session._fixturemanager  # undocumented, as in Sybil
     # getfixtureinfo without a function is how pytest's DoctestItem finds its autouse fixtures.
     autouse = manager.getfixtureinfo(node=item, func=None, cls=None).initialnames
     wanted = tuple(dict.fromkeys((*autouse, *names, *_doctest_namespace(item))))
     if not wanted:
-        return False
+        return (), [], {}
     names_closure, name2fixturedefs = manager.getfixtureclosure(
         initialnames=wanted, parentnode=item, ignore_args=set()
     )
@@ -46,15 +77,7 @@ def request_fixtures(item: pytest.Item, names: Sequence[str]) -> bool:
             "(`pytest --fixtures` lists those available)",
             pytrace=False,
         )
-    item._fixtureinfo = FuncFixtureInfo(  # type: ignore[attr-defined]
-        argnames=tuple(names),
-        initialnames=wanted,
-        names_closure=names_closure,
-        name2fixturedefs=name2fixturedefs,
-    )
-    item.fixturenames = names_closure  # type: ignore[attr-defined]
-    renew_request(item)
-    return True
+    return wanted, names_closure, name2fixturedefs
 
 
 def renew_request(item: pytest.Item) -> None:

@@ -26,6 +26,7 @@ from pytest_cheatsheet.directives import (
 from pytest_cheatsheet.doctest_markers import marker_gates
 from pytest_cheatsheet.fences import fenced_blocks
 from pytest_cheatsheet.formats import DIRECTIVE_FORMS, format_of
+from pytest_cheatsheet.lines import line_of
 from pytest_cheatsheet.reader_defaults import reader_defaults_blocks, shadowing_warnings
 from pytest_cheatsheet.regions import live_code_blocks, live_directive_comments, live_regions
 from pytest_cheatsheet.seam import (
@@ -163,7 +164,7 @@ def parse_sheet(path: Path, sybil: Sybil) -> Sheet:
         if block is not None and parsed.doctest_lineno is not None and block[0] in fences:
             # Sybil places a doctest by its offset in the block's source with any list or
             # quote prefix stripped; the doctest's own line number within the block is exact.
-            line = text.count("\n", 0, block[0]) + 2 + parsed.doctest_lineno
+            line = line_of(text, block[0]) + 1 + parsed.doctest_lineno
         steps.append(
             Step(
                 index=index,
@@ -197,7 +198,7 @@ def _directives(text: str, path: Path) -> list[tuple[int, Any]]:
     found = []
     try:
         for position, comment in live_directive_comments(text, str(path), DIRECTIVE_NAME):
-            line = text.count("\n", 0, position) + 1
+            line = line_of(text, position)
             try:
                 found.append((position, parse_directive(comment, line)))
             except DirectiveError as error:

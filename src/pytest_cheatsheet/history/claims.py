@@ -14,6 +14,7 @@ import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from pytest_cheatsheet.lines import line_of
 from pytest_cheatsheet.truncation import shorten
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def claims_of(sheet: Sheet) -> dict[int, dict[str, Any]]:
     claims = {}
     for group in sheet.blocks:
         first = group[0]
-        block = sheet.text.count("\n", 0, first.block[0]) + 1 if first.block else first.line
+        block = line_of(sheet.text, first.block[0]) if first.block else first.line
         for step in group:
             source = step.parsed.text
             base = f"{step.heading}|{hashlib.sha1(source.encode('utf-8')).hexdigest()[:10]}"
