@@ -5,6 +5,7 @@ neighbour slows them all alike), keeps each command's best CPU time (user + syst
 and prints ratios. Every run must exit 0 and pass what it holds. See benchmarks/README.md.
 
     python benchmarks/bench.py [--quick] [--repeats N]
+    python benchmarks/bench.py --against OTHER/src [--quick] [--repeats N]  # two revisions
     python benchmarks/bench.py --floor EXAMPLES.json   # the exec floor, which the benchmark runs
 """
 
@@ -257,6 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 1 repeat, exits 0")
     parser.add_argument("--repeats", type=int, help="best of N (default 3)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="SRC",
+        help="another revision's src/ folder: the realistic sheet's plugin / bare Sybil ratio of "
+        "both, round robin in one run",
+    )
     args = parser.parse_args(argv)
     if args.floor:
         print(f"{floor(args.floor)} passed")
@@ -264,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     if args.repeats:
         sizes = dataclasses.replace(sizes, repeats=args.repeats)
+    if args.against:
+        return against(args.against.resolve(), sizes)
     executed: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="cheatsheet-bench-") as temporary:
         tmp, report = Path(temporary), Path(temporary) / "report.json"
@@ -281,6 +291,44 @@ def main(argv: list[str] | None = None) -> int:
         print("(--quick: the sizes are too small for the ratios to mean anything)")
         return 0
     return 0 if all(value <= limit for value, limit in targets) else 1
+
+
+def against(other: Path, sizes: Sizes) -> int:
+    """The realistic sheet's plugin / bare Sybil ratio of this revision and of ``other`` (a
+    ``src`` folder put first on the children's PYTHONPATH), their commands round robin."""
+    if not (other / "pytest_cheatsheet" / "plugin.py").is_file():
+        raise SystemExit(f"bench: --against {other}: no pytest_cheatsheet/plugin.py there")
+    n = sizes.examples
+    with tempfile.TemporaryDirectory(prefix="cheatsheet-bench-") as temporary:
+        tmp = Path(temporary)
+        real, real_sybil = project(tmp / "real", 1, n), project(tmp / "real-s", 1, n, sybil=True)
+        empty, empty_sybil = project(tmp / "e", 0, 0), project(tmp / "e-s", 0, 0, sybil=True)
+        revisions = {"this revision": ROOT / "src", str(other): other}
+        run: dict[str, dict[str, Command]] = {}
+        for label, source in revisions.items():
+            python = ("env", f"PYTHONPATH={source}", *PYTEST)
+            plugin = (*python, *ONE, "-o", "cheatsheet_items=block")
+            run[label] = {
+                "start sybil": Command((*python, *SYBIL), empty_sybil.root, "no tests ran", 5),
+                "sybil": Command((*python, *SYBIL), real_sybil.root, passed(n)),
+                "start plugin": Command(plugin, empty.root, "no tests ran", 5),
+                "plugin": Command(plugin, real.root, passed(real.blocks)),
+            }
+        for repeat in range(sizes.repeats):
+            print(f"bench: repeat {repeat + 1} of {sizes.repeats}", file=sys.stderr, flush=True)
+            for commands_of in run.values():
+                for command in commands_of.values():
+                    command.run()
+    print(f"plugin / bare Sybil, realistic sheet of {n:,} examples: best CPU s of {sizes.repeats}")
+    print(machine())
+    for label, c in ((label, {k: v.best for k, v in each.items()}) for label, each in run.items()):
+        net_plugin, net_sybil = c["plugin"] - c["start plugin"], c["sybil"] - c["start sybil"]
+        print(
+            f"  {label}: {ratio(net_plugin, net_sybil):.3f} net, "
+            f"{ratio(c['plugin'], c['sybil']):.3f} total (plugin {c['plugin']:.2f} s, "
+            f"bare Sybil {c['sybil']:.2f} s)"
+        )
+    return 0
 
 
 def table(

@@ -80,3 +80,18 @@ def test_the_floor_fails_on_a_wrong_output(tmp_path: Path) -> None:
     examples.write_text(json.dumps([[["doctest", "1 + 1\n", "3\n"]]]), encoding="utf-8")
     with pytest.raises(AssertionError, match="printed '2\\\\n', not '3\\\\n'"):
         bench.floor(examples)
+
+
+def test_against_prints_both_revisions_ratios(capsys: pytest.CaptureFixture[str]) -> None:
+    source = Path(__file__).resolve().parent.parent / "src"
+    sizes = bench.Sizes(30, (1, 7), (300, 1_500), (2, 6), "", 1)
+    assert bench.against(source, sizes) == 0
+    printed = capsys.readouterr().out
+    assert "this revision: " in printed
+    assert f"{source}: " in printed
+    assert printed.count(" net, ") == 2
+
+
+def test_against_a_folder_without_the_plugin_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"no pytest_cheatsheet/plugin\.py there"):
+        bench.main(["--against", str(tmp_path)])
