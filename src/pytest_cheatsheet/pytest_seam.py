@@ -40,7 +40,7 @@ def request_fixtures(
         found = _closure(item, names)
         if closures is not None:
             closures[key] = found
-    wanted, names_closure, name2fixturedefs = found
+    wanted, names_closure, name2fixturedefs, foreign = found
     if not wanted:
         return False, False
     item._fixtureinfo = FuncFixtureInfo(  # type: ignore[attr-defined]
@@ -51,22 +51,18 @@ def request_fixtures(
     )
     item.fixturenames = item._fixtureinfo.names_closure  # type: ignore[attr-defined]
     renew_request(item)
-    foreign = any(
-        not getattr(definition.func, "__module__", "").startswith("_pytest.")
-        for definitions in name2fixturedefs.values()
-        for definition in definitions
-    )
     return True, foreign
 
 
 def _closure(item: pytest.Item, names: Sequence[str]) -> tuple[Any, ...]:
-    """What ``item`` requests: its initial names, their closure and their definitions."""
+    """What ``item`` requests: its initial names, their closure, their definitions, and whether
+    one of those is not pytest's own."""
     manager: Any = item.session._fixturemanager  # undocumented, as in Sybil
     # getfixtureinfo without a function is how pytest's DoctestItem finds its autouse fixtures.
     autouse = manager.getfixtureinfo(node=item, func=None, cls=None).initialnames
     wanted = tuple(dict.fromkeys((*autouse, *names, *_doctest_namespace(item))))
     if not wanted:
-        return (), [], {}
+        return (), [], {}, False
     names_closure, name2fixturedefs = manager.getfixtureclosure(
         initialnames=wanted, parentnode=item, ignore_args=set()
     )
@@ -77,7 +73,12 @@ def _closure(item: pytest.Item, names: Sequence[str]) -> tuple[Any, ...]:
             "(`pytest --fixtures` lists those available)",
             pytrace=False,
         )
-    return wanted, names_closure, name2fixturedefs
+    foreign = any(
+        not getattr(definition.func, "__module__", "").startswith("_pytest.")
+        for definitions in name2fixturedefs.values()
+        for definition in definitions
+    )
+    return wanted, names_closure, name2fixturedefs, foreign
 
 
 def renew_request(item: pytest.Item) -> None:

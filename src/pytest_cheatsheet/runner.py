@@ -125,8 +125,6 @@ class CombinationRunner:
         self._state: GlobalState | None = None
         self._random = RandomStreams()
         self._froze_gc = False
-        # The first step of each item (set by the collector): where a replay hands out fresh
-        # function-scoped fixture values.
         # The one decision on each example's requires gates: the items and the replays read it.
         self.unmet: dict[int, Unmet] = {}
         for step in sheet.examples:
