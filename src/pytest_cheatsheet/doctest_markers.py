@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from pytest_cheatsheet.directives import Gate
 from pytest_cheatsheet.distributions import distribution_version
+from pytest_cheatsheet.lines import line_of
 
 SKIP = "__doctest_skip__"
 REQUIRES = "__doctest_requires__"
@@ -70,7 +71,7 @@ def marker_gates(
     names = dict(_docstring_names(tree))  # docstring line -> qualified name
     gates: dict[tuple[int, int], tuple[Gate, ...]] = {}
     for span in docstrings:
-        name = names.get(text.count("\n", 0, span[0]) + 1)
+        name = names.get(line_of(text, span[0]))
         if name is None:
             continue
         found: list[Gate] = []

@@ -21,6 +21,7 @@ from pytest_cheatsheet.illustrations import (
     shown_text,
     strictly_inside,
 )
+from pytest_cheatsheet.lines import line_of
 from pytest_cheatsheet.seam import (
     CLEAR_NAMESPACE_DIRECTIVE,
     DOCTEST_EXAMPLE,
@@ -68,14 +69,11 @@ def live_regions(found: FoundRegions) -> list[ParsedRegion]:
 def _overlap(text: str, region: FoundRegion, other: FoundRegion) -> ParseError:
     """A clear error for ``region``, which overlaps ``other``, a region already placed."""
     first, second = sorted((region, other), key=lambda r: r.start)
-
-    def line(position: int) -> int:
-        return text.count("\n", 0, position) + 1
-
     return ParseError(
-        line(first.start),
-        f"{_a(first.kind)} (lines {line(first.start)}-{line(first.end)}) overlaps "
-        f"{_a(second.kind)} (line {line(second.start)}): one cannot hold the other",
+        line_of(text, first.start),
+        f"{_a(first.kind)} (lines {line_of(text, first.start)}-{line_of(text, first.end)}) "
+        f"overlaps {_a(second.kind)} (line {line_of(text, second.start)}): one cannot hold the "
+        "other",
     )
 
 
