@@ -9,6 +9,7 @@ literal block is text, as its reader sees it. Spans are (start, end) offsets int
 from __future__ import annotations
 
 import bisect
+import functools
 import io
 import re
 import tokenize
@@ -202,10 +203,21 @@ class Fences:
         return not strictly_inside(position, self.all if directive else self.illustrations)
 
 
-def shown_text(text: str, format: str, languages: Collection[str]) -> list[tuple[int, int]]:
+def shown_text(text: str, format: str, languages: Collection[str]) -> Sequence[tuple[int, int]]:
     """The spans of ``text`` (a sheet, or a module's docstring) that show text, not mean it:
-    Markdown's indented code blocks, reST's literal blocks (a docstring is reST)."""
+    Markdown's indented code blocks, reST's literal blocks (a docstring is reST). A sheet's
+    regions, blocks and directive comments each ask: the answer is found once."""
     if format == "markdown":
-        fences = [(fence.start, fence.end) for fence in fenced_blocks(text)]
-        return indented_code_spans(text, fences)
-    return literal_block_spans(text, languages)
+        return _shown_markdown(text)
+    return _shown_rest(text, frozenset(languages))
+
+
+@functools.lru_cache(maxsize=4)
+def _shown_markdown(text: str) -> tuple[tuple[int, int], ...]:
+    fences = [(fence.start, fence.end) for fence in fenced_blocks(text)]
+    return tuple(indented_code_spans(text, fences))
+
+
+@functools.lru_cache(maxsize=4)
+def _shown_rest(text: str, languages: frozenset[str]) -> tuple[tuple[int, int], ...]:
+    return tuple(literal_block_spans(text, languages))
